@@ -1,0 +1,220 @@
+import type { Failure } from './errors.js';
+import type { JsonValue } from './json.js';
+
+/**
+ * The journal's event vocabulary: noun-verb with fixed verbs; extend, never rename.
+ *
+ * Events come in two families. *World* events record something nondeterministic that happened (a tool
+ * returned, a timer fired, a human decided); *decision* events are what the executor concluded from the
+ * spec and the journal so far. A journal is a sequence of batches, each one world event followed by the
+ * decisions it enabled, written in one transaction. Replay re-derives every decision and compares.
+ */
+export interface EventBase {
+  seq: number;
+  /** Milliseconds since the epoch, read from the Clock port when the world event was observed. */
+  at: number;
+}
+
+export interface RunStartEvent extends EventBase {
+  type: 'run-start';
+  runId: string;
+  workflow: string;
+  specHash: string;
+  spec: JsonValue;
+  input: JsonValue;
+  /** Prompt file contents by spec-relative path, journaled so replay and resume never re-read files. */
+  prompts: Record<string, string>;
+  parent?: { runId: string; path: string };
+}
+
+export interface ToolCallEndEvent extends EventBase {
+  type: 'tool-call-end';
+  path: string;
+  attempt: number;
+  output: JsonValue;
+}
+export interface ToolCallErrorEvent extends EventBase {
+  type: 'tool-call-error';
+  path: string;
+  attempt: number;
+  error: Failure;
+}
+/** Resume found a tool call with a start and no end: the process died while it was in flight. */
+export interface ToolCallInterruptedEvent extends EventBase {
+  type: 'tool-call-interrupted';
+  path: string;
+  attempt: number;
+}
+export interface ModelCallEndEvent extends EventBase {
+  type: 'model-call-end';
+  path: string;
+  attempt: number;
+  output: JsonValue;
+  text: string;
+  model: string;
+  usage: { inputTokens: number; outputTokens: number };
+  simulated?: boolean;
+}
+export interface ModelCallErrorEvent extends EventBase {
+  type: 'model-call-error';
+  path: string;
+  attempt: number;
+  error: Failure;
+}
+export interface TimerFiredEvent extends EventBase {
+  type: 'timer-fired';
+  path: string;
+  timer: number;
+}
+export interface ApprovalDecisionEvent extends EventBase {
+  type: 'approval-decision';
+  path: string;
+  approved: boolean;
+  value?: JsonValue;
+  comment?: string;
+}
+export interface ChildRunEndEvent extends EventBase {
+  type: 'child-run-end';
+  path: string;
+  childRunId: string;
+  status: 'completed' | 'failed';
+  output?: JsonValue;
+  error?: Failure;
+}
+/** An operator's decision about a call whose outcome is unknown (see docs/exactly-once.md). */
+export interface OutcomeDecisionEvent extends EventBase {
+  type: 'outcome-decision';
+  path: string;
+  action: 'retry' | 'complete' | 'fail';
+  value?: JsonValue;
+}
+export interface RunCancelEvent extends EventBase {
+  type: 'run-cancel';
+  reason: string;
+}
+
+export type WorldEvent =
+  | RunStartEvent
+  | ToolCallEndEvent
+  | ToolCallErrorEvent
+  | ToolCallInterruptedEvent
+  | ModelCallEndEvent
+  | ModelCallErrorEvent
+  | TimerFiredEvent
+  | ApprovalDecisionEvent
+  | ChildRunEndEvent
+  | OutcomeDecisionEvent
+  | RunCancelEvent;
+
+export interface StepStartEvent extends EventBase {
+  type: 'step-start';
+  path: string;
+  kind: string;
+}
+export interface StepEndEvent extends EventBase {
+  type: 'step-end';
+  path: string;
+  status: 'completed' | 'failed' | 'skipped';
+  output?: JsonValue;
+  error?: Failure;
+}
+export interface ToolCallStartEvent extends EventBase {
+  type: 'tool-call-start';
+  path: string;
+  tool: string;
+  version?: string;
+  attempt: number;
+  key: string;
+  input: JsonValue;
+  safe: boolean;
+  timeoutAt?: number;
+}
+export interface ModelCallStartEvent extends EventBase {
+  type: 'model-call-start';
+  path: string;
+  attempt: number;
+  model: string;
+  promptHash: string;
+  request: JsonValue;
+  timeoutAt?: number;
+}
+export interface TimerStartEvent extends EventBase {
+  type: 'timer-start';
+  path: string;
+  timer: number;
+  fireAt: number;
+  purpose: 'retry';
+}
+export interface BranchDecisionEvent extends EventBase {
+  type: 'branch-decision';
+  path: string;
+  /** Index of the case taken, 'default', or null when nothing matched and there is no default. */
+  taken: number | 'default' | null;
+}
+export interface ApprovalRequestEvent extends EventBase {
+  type: 'approval-request';
+  path: string;
+  message: string;
+}
+export interface ChildRunStartEvent extends EventBase {
+  type: 'child-run-start';
+  path: string;
+  childRunId: string;
+  workflow: string;
+  input: JsonValue;
+}
+export interface OutcomeUnknownEvent extends EventBase {
+  type: 'outcome-unknown';
+  path: string;
+  attempt: number;
+  tool: string;
+  key: string;
+}
+export interface RunEndEvent extends EventBase {
+  type: 'run-end';
+  status: 'completed' | 'failed' | 'cancelled';
+  output?: JsonValue;
+  error?: Failure;
+}
+
+export type DecisionEvent =
+  | StepStartEvent
+  | StepEndEvent
+  | ToolCallStartEvent
+  | ModelCallStartEvent
+  | TimerStartEvent
+  | BranchDecisionEvent
+  | ApprovalRequestEvent
+  | ChildRunStartEvent
+  | OutcomeUnknownEvent
+  | RunEndEvent;
+
+export type JournalEvent = WorldEvent | DecisionEvent;
+export type EventType = JournalEvent['type'];
+
+/** An event before the journal writer numbers it. */
+export type Unsequenced<E> = E extends EventBase ? Omit<E, 'seq'> : never;
+
+const WORLD_TYPES: ReadonlySet<string> = new Set([
+  'run-start',
+  'tool-call-end',
+  'tool-call-error',
+  'tool-call-interrupted',
+  'model-call-end',
+  'model-call-error',
+  'timer-fired',
+  'approval-decision',
+  'child-run-end',
+  'outcome-decision',
+  'run-cancel',
+]);
+
+export function isWorldEvent(event: JournalEvent): event is WorldEvent {
+  return WORLD_TYPES.has(event.type);
+}
+
+/**
+ * Payload fields that may be moved out of the event into the content-addressed blob store when large:
+ * stored as `<field>Ref: <sha256>` in place of `<field>`.
+ */
+export const PAYLOAD_FIELDS = ['spec', 'input', 'output', 'request', 'value', 'prompts', 'text'] as const;

@@ -1,0 +1,130 @@
+import type { Failure } from './errors.js';
+import type { JsonValue } from './json.js';
+
+/** Run status as kept beside the journal, for listing runs without folding every journal. */
+export type RunStatus =
+  | 'running'
+  | 'waiting'
+  | 'outcome-unknown'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+export interface RunRecord {
+  runId: string;
+  workflow: string;
+  specHash: string;
+  status: RunStatus;
+  parentRunId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** seq of the last event; -1 for a run with no events. */
+  headSeq: number;
+}
+
+/** An event as a store keeps it: the canonical JSON body and its link in the hash chain. */
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  body: string;
+  hash: string;
+}
+
+export interface Blob {
+  hash: string;
+  /** Canonical JSON text of the payload. */
+  text: string;
+}
+
+export interface AppendRequest {
+  runId: string;
+  /** The seq the first event must have: the run's head seq + 1. Anything else is a conflict. */
+  expectedSeq: number;
+  events: StoredEvent[];
+  blobs: Blob[];
+  /** New run metadata when the batch starts a run (expectedSeq 0). */
+  create?: Omit<RunRecord, 'headSeq' | 'updatedAt' | 'status'>;
+  status?: RunStatus;
+  at: number;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  workflow?: string;
+  parentRunId?: string | null;
+  limit?: number;
+}
+
+/**
+ * The journal store port. Implementations: memory, SQLite, PostgreSQL; one conformance suite
+ * (test/conformance/journal-store.ts) runs against each.
+ */
+export interface JournalStore {
+  readonly specificationVersion: 'v1';
+  readonly kind: string;
+  /** Appends atomically; throws JournalConflictError if expectedSeq is not the run's head + 1. */
+  append(request: AppendRequest): Promise<void>;
+  /** Appends several batches in one transaction where the store can (group commit). */
+  appendMany(requests: AppendRequest[]): Promise<void>;
+  read(runId: string, fromSeq?: number): Promise<StoredEvent[]>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  getBlob(hash: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Calls `callback` at or after `at` (ms since epoch); returns a cancel function. */
+  setTimer(at: number, callback: () => void): () => void;
+}
+
+export interface IdSource {
+  runId(): string;
+}
+
+export interface ToolContext {
+  runId: string;
+  stepPath: string;
+  attempt: number;
+  /** Stable across re-delivery of the same attempt; pass it to the remote system to deduplicate. */
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+export interface ToolDefinition {
+  name: string;
+  version?: string;
+  description?: string;
+  /** 'safe' tools may be called again after a crash; 'unsafe' ones stop the run as outcome-unknown. */
+  retry?: 'safe' | 'unsafe';
+  /** JSON Schema for the input, checked before the call. */
+  inputSchema?: JsonValue;
+  execute(input: JsonValue, context: ToolContext): Promise<unknown> | unknown;
+}
+
+export interface ModelRequest {
+  model: string;
+  prompt: string;
+  /** JSON Schema the output must satisfy, when the step declares one. */
+  outputSchema?: JsonValue;
+  temperature: number;
+  maxTokens?: number;
+  /** Seeds the simulated model; real providers ignore it. */
+  sampleKey: string;
+}
+
+export interface ModelResponse {
+  text: string;
+  model: string;
+  usage: { inputTokens: number; outputTokens: number };
+  simulated?: boolean;
+}
+
+export interface ModelProvider {
+  readonly specificationVersion: 'v1';
+  readonly name: string;
+  generate(request: ModelRequest, signal: AbortSignal): Promise<ModelResponse>;
+}
+
+export type { Failure };
