@@ -43,10 +43,14 @@ export function isSwitchyardError(error: unknown): error is SwitchyardError {
 /** A value that cannot cross a step boundary (Date, Buffer, NaN, undefined, cycle, class instance…). */
 export class NonJsonValueError extends SwitchyardError {
   constructor(path: string, found: string) {
-    super('VALUE_NOT_JSON', `value at ${path} is ${found}, but only JSON values may cross a step boundary`, {
-      path,
-      hint: 'convert it to a string, number, boolean, null, array or plain object before returning it',
-    });
+    super(
+      'VALUE_NOT_JSON',
+      `value at ${path} is ${found}, but only JSON values may cross a step boundary`,
+      {
+        path,
+        hint: 'convert it to a string, number, boolean, null, array or plain object before returning it',
+      },
+    );
   }
 }
 

@@ -24,7 +24,14 @@ export interface RunStartEvent extends EventBase {
   input: JsonValue;
   /** Prompt file contents by spec-relative path, journaled so replay and resume never re-read files. */
   prompts: Record<string, string>;
+  /** Registered tools the spec names, as they were at run start (replay reports a tool that changed). */
+  tools: Record<string, ToolInfo>;
   parent?: { runId: string; path: string };
+}
+
+export interface ToolInfo {
+  version?: string;
+  retry: 'safe' | 'unsafe';
 }
 
 export interface ToolCallEndEvent extends EventBase {
@@ -49,7 +56,7 @@ export interface ModelCallEndEvent extends EventBase {
   type: 'model-call-end';
   path: string;
   attempt: number;
-  output: JsonValue;
+  /** The raw completion; the executor parses and validates it, so replay re-checks that too. */
   text: string;
   model: string;
   usage: { inputTokens: number; outputTokens: number };
@@ -114,7 +121,7 @@ export interface StepStartEvent extends EventBase {
 export interface StepEndEvent extends EventBase {
   type: 'step-end';
   path: string;
-  status: 'completed' | 'failed' | 'skipped';
+  status: 'completed' | 'failed' | 'skipped' | 'cancelled';
   output?: JsonValue;
   error?: Failure;
 }
@@ -217,4 +224,12 @@ export function isWorldEvent(event: JournalEvent): event is WorldEvent {
  * Payload fields that may be moved out of the event into the content-addressed blob store when large:
  * stored as `<field>Ref: <sha256>` in place of `<field>`.
  */
-export const PAYLOAD_FIELDS = ['spec', 'input', 'output', 'request', 'value', 'prompts', 'text'] as const;
+export const PAYLOAD_FIELDS = [
+  'spec',
+  'input',
+  'output',
+  'request',
+  'value',
+  'prompts',
+  'text',
+] as const;

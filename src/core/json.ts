@@ -50,7 +50,8 @@ export function assertJson(value: unknown, path = '$'): asserts value is JsonVal
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) visit(node[i], childPath(at, i));
     } else {
-      for (const key of Object.keys(node)) visit((node as Record<string, unknown>)[key], childPath(at, key));
+      for (const key of Object.keys(node))
+        visit((node as Record<string, unknown>)[key], childPath(at, key));
     }
     seen.delete(node);
   };

@@ -3,12 +3,7 @@ import type { JsonValue } from './json.js';
 
 /** Run status as kept beside the journal, for listing runs without folding every journal. */
 export type RunStatus =
-  | 'running'
-  | 'waiting'
-  | 'outcome-unknown'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+  'running' | 'waiting' | 'outcome-unknown' | 'completed' | 'failed' | 'cancelled';
 
 export interface RunRecord {
   runId: string;

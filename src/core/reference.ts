@@ -29,7 +29,14 @@ export class ReferenceSyntaxError extends Error {
   }
 }
 
-const ROOTS: ReadonlySet<string> = new Set(['input', 'steps', 'item', 'index', 'iteration', 'previous']);
+const ROOTS: ReadonlySet<string> = new Set([
+  'input',
+  'steps',
+  'item',
+  'index',
+  'iteration',
+  'previous',
+]);
 const SEGMENT = /\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
 
 export function isReferenceText(value: string): boolean {
@@ -49,13 +56,20 @@ export function parseReference(text: string): Reference {
   }
   const [root, ...rest] = segments;
   if (typeof root !== 'string' || !ROOTS.has(root)) {
-    throw new ReferenceSyntaxError(text, 'expected $.input, $.steps.<id>, $.item, $.index, $.iteration or $.previous');
+    throw new ReferenceSyntaxError(
+      text,
+      'expected $.input, $.steps.<id>, $.item, $.index, $.iteration or $.previous',
+    );
   }
   if (root !== 'steps') return { text, root: root as ReferenceRoot, path: rest };
   const [stepId, field, ...path] = rest;
-  if (typeof stepId !== 'string') throw new ReferenceSyntaxError(text, 'expected a step id after $.steps');
+  if (typeof stepId !== 'string')
+    throw new ReferenceSyntaxError(text, 'expected a step id after $.steps');
   if (field !== 'output' && field !== 'error' && field !== 'status') {
-    throw new ReferenceSyntaxError(text, `expected .output, .error or .status after $.steps.${stepId}`);
+    throw new ReferenceSyntaxError(
+      text,
+      `expected .output, .error or .status after $.steps.${stepId}`,
+    );
   }
   if (field !== 'output' && path.length > 0 && field === 'status') {
     throw new ReferenceSyntaxError(text, '.status has no fields');
@@ -72,7 +86,8 @@ export function templateParts(template: JsonValue | undefined, at = ''): Templat
   const parts: TemplatePart[] = [];
   const visit = (node: JsonValue | undefined, where: string): void => {
     if (typeof node === 'string') {
-      if (isReferenceText(node)) parts.push({ kind: 'reference', reference: parseReference(node), at: where });
+      if (isReferenceText(node))
+        parts.push({ kind: 'reference', reference: parseReference(node), at: where });
       return;
     }
     if (Array.isArray(node)) {

@@ -7,7 +7,16 @@ import type { JsonValue } from './json.js';
  * by parsing, so a field written out with its default value and one left out hash the same.
  */
 
-export const STEP_KINDS = ['tool', 'agent', 'branch', 'loop', 'map', 'parallel', 'workflow', 'approval'] as const;
+export const STEP_KINDS = [
+  'tool',
+  'agent',
+  'branch',
+  'loop',
+  'map',
+  'parallel',
+  'workflow',
+  'approval',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 /** Kinds that later releases add; named here so the error for them says "not yet" rather than "unknown". */
 export const RESERVED_STEP_KINDS = ['route', 'vote'] as const;
@@ -19,8 +28,13 @@ export const StepId = z
   .max(64);
 
 /** Any JSON; strings of the form `$.input…`, `$.steps.<id>.output…` are references, `{ $expr }` is JSONata. */
-const Template = z.json().describe('A JSON value; "$.input.x" and "$.steps.<id>.output.y" strings are references');
-const Expression = z.string().min(1).describe('A JSONata expression over { input, steps, item, index, iteration, previous }');
+const Template = z
+  .json()
+  .describe('A JSON value; "$.input.x" and "$.steps.<id>.output.y" strings are references');
+const Expression = z
+  .string()
+  .min(1)
+  .describe('A JSONata expression over { input, steps, item, index, iteration, previous }');
 const JsonSchemaObject = z
   .record(z.string(), z.json())
   .describe('A JSON Schema (draft 2020-12) object');
@@ -122,13 +136,18 @@ export interface WorkflowSpec {
 const common = {
   id: StepId,
   description: z.string().optional(),
-  after: z.array(StepId).default([]).describe('Steps that must finish first, beyond those referenced'),
+  after: z
+    .array(StepId)
+    .default([])
+    .describe('Steps that must finish first, beyond those referenced'),
   retry: RetrySchema.optional(),
   timeoutMs: z.number().int().min(1).optional().describe('Per-attempt timeout in milliseconds'),
   onError: z
     .union([z.enum(['fail', 'continue']), z.strictObject({ fallback: z.lazy(() => StepSchema) })])
     .default('fail')
-    .describe('fail: fail the enclosing block; continue: carry on with output null; fallback: run this step instead'),
+    .describe(
+      'fail: fail the enclosing block; continue: carry on with output null; fallback: run this step instead',
+    ),
 };
 
 function blockFields() {
@@ -181,7 +200,10 @@ const ParallelStep = z.strictObject({
   ...common,
   kind: z.literal('parallel'),
   branches: z
-    .record(StepId, z.lazy(() => BlockSchema))
+    .record(
+      StepId,
+      z.lazy(() => BlockSchema),
+    )
     .refine((b) => Object.keys(b).length > 0, 'at least one branch'),
 });
 const WorkflowStep = z.strictObject({
@@ -207,13 +229,23 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ApprovalStep,
 ]) as never;
 
-export const WorkflowSchema: z.ZodType<WorkflowSpec> = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ., _ and -').max(128),
-  version: z.union([z.string(), z.number().transform(String)]).optional(),
-  description: z.string().optional(),
-  input: z.strictObject({ schema: JsonSchemaObject }).optional(),
-  steps: z.array(StepSchema).min(1),
-  output: Template.optional(),
-  workflows: z.record(z.string(), z.lazy(() => WorkflowSchema)).optional(),
-}).transform(({ $schema: _ignored, ...rest }) => rest) as never;
+export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ., _ and -')
+      .max(128),
+    version: z.union([z.string(), z.number().transform(String)]).optional(),
+    description: z.string().optional(),
+    input: z.strictObject({ schema: JsonSchemaObject }).optional(),
+    steps: z.array(StepSchema).min(1),
+    output: Template.optional(),
+    workflows: z
+      .record(
+        z.string(),
+        z.lazy(() => WorkflowSchema),
+      )
+      .optional(),
+  })
+  .transform(({ $schema: _ignored, ...rest }) => rest) as never;

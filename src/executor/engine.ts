@@ -1,0 +1,791 @@
+import type { Failure } from '../core/errors.js';
+import type {
+  DecisionEvent,
+  RunStartEvent,
+  ToolCallStartEvent,
+  Unsequenced,
+  WorldEvent,
+} from '../core/events.js';
+import { sha256Hex } from '../core/hash.js';
+import type { JsonValue } from '../core/json.js';
+import type { AgentStepSpec } from '../core/spec.js';
+import { backoffDelay } from './backoff.js';
+import { parseModelOutput } from './model-output.js';
+import { planWorkflow, type PlannedBlock, type PlannedStep, type WorkflowPlan } from './plan.js';
+import { renderPrompt } from './prompt.js';
+import {
+  evaluateExpression,
+  isSyncTemplate,
+  resolveSync,
+  resolveTemplate,
+  TemplateError,
+  type CompiledTemplate,
+  type StepView,
+  type TemplateEnv,
+} from './template.js';
+
+export type Decision = Unsequenced<DecisionEvent>;
+type NodeState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+type Waiting = 'tool' | 'model' | 'timer' | 'approval' | 'child' | 'outcome';
+
+interface ScopeVars {
+  item?: JsonValue;
+  index?: number;
+  iteration?: number;
+  previous?: JsonValue;
+}
+
+/** One execution of a block: the root block, one map item, one loop iteration, one branch arm. */
+class Frame {
+  readonly nodes: Array<StepNode | undefined>;
+  readonly waitingDeps: Int32Array;
+  settled = 0;
+  state: 'running' | 'done' | 'failed' | 'cancelled' = 'running';
+  readonly env: TemplateEnv;
+
+  constructor(
+    readonly block: PlannedBlock,
+    readonly prefix: string,
+    readonly parent: Frame | null,
+    readonly owner: StepNode | null,
+    readonly vars: ScopeVars,
+    /** Which child of the owner this frame is (map index, branch label, loop iteration). */
+    readonly slot: string,
+    input: JsonValue,
+  ) {
+    this.nodes = new Array<StepNode | undefined>(block.steps.length);
+    this.waitingDeps = new Int32Array(block.steps.length);
+    for (const step of block.steps) this.waitingDeps[step.index] = step.deps.length;
+    this.env = {
+      input,
+      ...vars,
+      step: (id) => this.view(id),
+    };
+  }
+
+  /** How failures inside this frame name it: "item 3", "iteration 7", "case 0", "branch left". */
+  slotLabel(): string {
+    const owner = this.owner;
+    if (!owner) return 'workflow';
+    switch (owner.step.spec.kind) {
+      case 'map':
+        return `item ${this.slot}`;
+      case 'loop':
+        return `iteration ${this.slot}`;
+      case 'branch':
+        return this.slot === 'default' ? 'default case' : `case ${this.slot}`;
+      default:
+        return `branch ${this.slot}`;
+    }
+  }
+
+  /** A step visible from this frame: in this block or an enclosing one, and already settled. */
+  view(id: string): StepView | undefined {
+    for (let frame: Frame | null = this; frame; frame = frame.parent) {
+      const index = frame.block.indexById.get(id);
+      if (index === undefined) continue;
+      const node = frame.nodes[index];
+      if (!node || node.state === 'pending' || node.state === 'running') return undefined;
+      return node.view();
+    }
+    return undefined;
+  }
+}
+
+class StepNode {
+  state: NodeState = 'pending';
+  output: JsonValue = null;
+  error: Failure | null = null;
+  attempt = 0;
+  waiting: Waiting | null = null;
+  input: JsonValue = null;
+  lastCall: Unsequenced<ToolCallStartEvent> | null = null;
+  readonly children = new Set<Frame>();
+  // map
+  items: JsonValue[] = [];
+  results: JsonValue[] = [];
+  nextItem = 0;
+  doneItems = 0;
+  // parallel
+  branchResults: Record<string, JsonValue> = {};
+  // fallback
+  fallback: StepNode | null = null;
+  originalError: Failure | null = null;
+
+  constructor(
+    readonly frame: Frame,
+    readonly step: PlannedStep,
+    readonly path: string,
+    /** Set for a fallback node: the node whose failure it stands in for. */
+    readonly replaces: StepNode | null,
+  ) {}
+
+  view(): StepView {
+    return {
+      output: this.output,
+      error: this.error ? { ...this.error } : null,
+      status: this.state,
+    };
+  }
+}
+
+/**
+ * The deterministic core: a state machine from (spec, journal so far) to the next decisions.
+ * `handle` folds one world event into the state and returns the decisions it enables; the same code
+ * drives live runs, resume and replay, so a journal re-fed through it must yield the same decisions.
+ * Work is queued and drained in FIFO order (no recursion), so million-iteration loops do not grow the
+ * stack and the order of decisions never depends on timing.
+ */
+export class RunEngine {
+  readonly runId: string;
+  readonly plan: WorkflowPlan;
+  private readonly start: RunStartEvent;
+  private readonly root: Frame;
+  private readonly waiting = new Map<string, { node: StepNode; decision: Decision }>();
+  private readonly queue: Array<() => void | Promise<void>> = [];
+  private out: Decision[] = [];
+  private at = 0;
+  private ended: Decision | null = null;
+
+  constructor(start: RunStartEvent, plan?: WorkflowPlan) {
+    this.start = start;
+    this.runId = start.runId;
+    this.plan = plan ?? planWorkflow(start.spec as never);
+    this.root = new Frame(this.plan.root, '', null, null, {}, '', start.input);
+  }
+
+  get finished(): boolean {
+    return this.ended !== null;
+  }
+
+  get runStart(): RunStartEvent {
+    return this.start;
+  }
+
+  /** The run-end decision once the run has finished. */
+  get endEvent(): Decision | null {
+    return this.ended;
+  }
+
+  /** Decisions still awaiting a world event (calls in flight, timers, approvals, children, unknowns). */
+  outstanding(): Decision[] {
+    return [...this.waiting.values()].map((w) => w.decision);
+  }
+
+  async handle(event: Unsequenced<WorldEvent> | WorldEvent): Promise<Decision[]> {
+    this.out = [];
+    this.at = event.at;
+    if (this.ended) return this.out;
+    if (event.type === 'run-start') this.enqueue(() => this.startFrame(this.root));
+    else if (event.type === 'run-cancel') this.cancelRun(event.reason);
+    else this.deliver(event);
+    while (this.queue.length > 0) {
+      const task = this.queue.shift() as () => void | Promise<void>;
+      const pending = task();
+      if (pending) await pending;
+    }
+    return this.out;
+  }
+
+  private deliver(
+    event: Exclude<Unsequenced<WorldEvent>, { type: 'run-start' | 'run-cancel' }>,
+  ): void {
+    const entry = this.waiting.get(event.path);
+    if (!entry) return; // a late result for a cancelled or timed-out call: recorded, not acted on
+    const { node } = entry;
+    switch (event.type) {
+      case 'tool-call-end':
+        if (node.waiting !== 'tool' || event.attempt !== node.attempt) return;
+        this.release(node);
+        this.enqueue(() => this.settle(node, 'completed', event.output, null, false));
+        return;
+      case 'tool-call-error':
+      case 'model-call-error':
+        if ((node.waiting !== 'tool' && node.waiting !== 'model') || event.attempt !== node.attempt)
+          return;
+        this.release(node);
+        this.enqueue(() => this.attemptFailed(node, event.error));
+        return;
+      case 'tool-call-interrupted':
+        if (node.waiting !== 'tool' || !node.lastCall) return;
+        this.release(node);
+        this.enqueue(() => this.interrupted(node));
+        return;
+      case 'model-call-end': {
+        if (node.waiting !== 'model' || event.attempt !== node.attempt) return;
+        this.release(node);
+        const parsed = parseModelOutput(node.step.spec as AgentStepSpec, event.text);
+        this.enqueue(() =>
+          parsed.ok
+            ? this.settle(node, 'completed', parsed.value, null, false)
+            : this.attemptFailed(node, parsed.failure),
+        );
+        return;
+      }
+      case 'timer-fired':
+        if (node.waiting !== 'timer' || event.timer !== node.attempt) return;
+        this.release(node);
+        this.enqueue(() => this.startAttempt(node));
+        return;
+      case 'approval-decision':
+        if (node.waiting !== 'approval') return;
+        this.release(node);
+        this.enqueue(() =>
+          event.approved
+            ? this.settle(node, 'completed', approvalOutput(event), null, false)
+            : this.failStep(node, {
+                type: 'rejected',
+                message: event.comment ?? 'the approval was rejected',
+                retryable: false,
+              }),
+        );
+        return;
+      case 'child-run-end':
+        if (node.waiting !== 'child') return;
+        this.release(node);
+        this.enqueue(() =>
+          event.status === 'completed'
+            ? this.settle(node, 'completed', event.output ?? null, null, false)
+            : this.attemptFailed(
+                node,
+                event.error ?? {
+                  type: 'child-failed',
+                  message: 'sub-workflow failed',
+                  retryable: false,
+                },
+              ),
+        );
+        return;
+      case 'outcome-decision':
+        if (node.waiting !== 'outcome') return;
+        this.release(node);
+        this.enqueue(() => this.outcomeDecided(node, event.action, event.value));
+        return;
+    }
+  }
+
+  // ---- frames -------------------------------------------------------------------------------
+
+  private enqueue(task: () => void | Promise<void>): void {
+    this.queue.push(task);
+  }
+
+  private emit(decision: Decision): void {
+    this.out.push(decision);
+  }
+
+  private startFrame(frame: Frame): void {
+    for (const index of frame.block.roots) this.enqueue(() => this.startNode(frame, index));
+  }
+
+  private startNode(frame: Frame, index: number): void | Promise<void> {
+    if (frame.state !== 'running') return;
+    const step = frame.block.steps[index] as PlannedStep;
+    const node = new StepNode(frame, step, frame.prefix + step.id, null);
+    frame.nodes[index] = node;
+    return this.begin(node);
+  }
+
+  private begin(node: StepNode): void | Promise<void> {
+    node.state = 'running';
+    this.emit({ type: 'step-start', at: this.at, path: node.path, kind: node.step.spec.kind });
+    switch (node.step.spec.kind) {
+      case 'tool':
+      case 'agent':
+      case 'workflow':
+        return this.resolveInput(node);
+      case 'approval':
+        return this.wait(node, 'approval', {
+          type: 'approval-request',
+          at: this.at,
+          path: node.path,
+          message: node.step.spec.message,
+        });
+      case 'map':
+        return this.startMap(node);
+      case 'loop':
+        return this.startIteration(node, 0, null);
+      case 'branch':
+        return this.startBranch(node);
+      case 'parallel':
+        return this.startParallel(node);
+    }
+  }
+
+  private async resolve(env: TemplateEnv, template: CompiledTemplate): Promise<JsonValue> {
+    return isSyncTemplate(template) ? resolveSync(template, env) : resolveTemplate(template, env);
+  }
+
+  private resolveInput(node: StepNode): void | Promise<void> {
+    if (isSyncTemplate(node.step.input)) {
+      try {
+        node.input = resolveSync(node.step.input, node.frame.env);
+      } catch (error) {
+        return this.failStep(node, inputFailure(error));
+      }
+      return this.startAttempt(node);
+    }
+    return this.resolve(node.frame.env, node.step.input).then(
+      (value) => {
+        node.input = value;
+        return this.startAttempt(node);
+      },
+      (error: unknown) => this.failStep(node, inputFailure(error)),
+    );
+  }
+
+  private frameDone(frame: Frame): void | Promise<void> {
+    const block = frame.block;
+    if (block.output === undefined) {
+      const last = frame.nodes[block.steps.length - 1];
+      return this.frameCompleted(frame, last ? last.output : null);
+    }
+    return this.resolve(frame.env, block.output).then(
+      (output) => this.frameCompleted(frame, output),
+      (error: unknown) => this.frameFailed(frame, inputFailure(error)),
+    );
+  }
+
+  private frameCompleted(frame: Frame, output: JsonValue): void | Promise<void> {
+    if (frame.state !== 'running') return;
+    frame.state = 'done';
+    const owner = frame.owner;
+    if (!owner) return this.endRun('completed', output, undefined);
+    owner.children.delete(frame);
+    return this.childFrameDone(owner, frame, output);
+  }
+
+  private frameFailed(frame: Frame, failure: Failure): void | Promise<void> {
+    if (frame.state !== 'running') return;
+    frame.state = 'failed';
+    this.cancelNodes(frame);
+    const owner = frame.owner;
+    if (!owner) return this.endRun('failed', undefined, failure);
+    owner.children.delete(frame);
+    if (owner.state !== 'running') return;
+    this.cancelChildren(owner);
+    return this.failStep(owner, {
+      type: failure.type,
+      message: `${frame.slotLabel()}: ${failure.message}`,
+      retryable: false,
+      ...(failure.code === undefined ? {} : { code: failure.code }),
+    });
+  }
+
+  // ---- leaves -------------------------------------------------------------------------------
+
+  private startAttempt(node: StepNode): void {
+    node.attempt += 1;
+    const spec = node.step.spec;
+    const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
+    if (spec.kind === 'tool') {
+      const info = this.start.tools[spec.tool];
+      if (!info) {
+        this.failStep(node, {
+          type: 'tool-not-found',
+          message: `tool '${spec.tool}' was not registered when the run started`,
+          retryable: false,
+        });
+        return;
+      }
+      const call: Unsequenced<ToolCallStartEvent> = {
+        type: 'tool-call-start',
+        at: this.at,
+        path: node.path,
+        tool: spec.tool,
+        ...(info.version === undefined ? {} : { version: info.version }),
+        attempt: node.attempt,
+        key: idempotencyKey(this.runId, node.path, node.attempt),
+        input: node.input,
+        safe: info.retry === 'safe',
+        ...(timeoutAt === undefined ? {} : { timeoutAt }),
+      };
+      node.lastCall = call;
+      this.wait(node, 'tool', call);
+    } else if (spec.kind === 'agent') {
+      const template = this.start.prompts[spec.prompt];
+      if (template === undefined) {
+        this.failStep(node, {
+          type: 'prompt-missing',
+          message: `prompt ${spec.prompt} was not loaded`,
+          retryable: false,
+        });
+        return;
+      }
+      const rendered = renderPrompt(template, node.input);
+      if (!rendered.ok) {
+        this.failStep(node, { type: 'prompt-render', message: rendered.message, retryable: false });
+        return;
+      }
+      const request: Record<string, JsonValue> = {
+        prompt: rendered.text,
+        temperature: spec.temperature,
+      };
+      if (spec.output) request.outputSchema = spec.output.schema;
+      if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+      this.wait(node, 'model', {
+        type: 'model-call-start',
+        at: this.at,
+        path: node.path,
+        attempt: node.attempt,
+        model: spec.model ?? 'default',
+        promptHash: sha256Hex(template),
+        request,
+        ...(timeoutAt === undefined ? {} : { timeoutAt }),
+      });
+    } else if (spec.kind === 'workflow') {
+      this.wait(node, 'child', {
+        type: 'child-run-start',
+        at: this.at,
+        path: node.path,
+        childRunId: `${this.runId}.${sha256Hex(`${node.path}#${node.attempt}`).slice(0, 10)}`,
+        workflow: spec.workflow,
+        input: node.input,
+      });
+    }
+  }
+
+  private wait(node: StepNode, waiting: Waiting, decision: Decision): void {
+    node.waiting = waiting;
+    this.waiting.set(node.path, { node, decision });
+    this.emit(decision);
+  }
+
+  private release(node: StepNode): void {
+    node.waiting = null;
+    this.waiting.delete(node.path);
+  }
+
+  private attemptFailed(node: StepNode, failure: Failure): void {
+    if (node.state !== 'running') return;
+    const retry = node.step.retry;
+    if (failure.retryable && node.attempt < retry.maxAttempts) {
+      const delay = backoffDelay(retry.backoff, node.attempt, `${this.runId}|${node.path}`);
+      this.wait(node, 'timer', {
+        type: 'timer-start',
+        at: this.at,
+        path: node.path,
+        timer: node.attempt,
+        fireAt: this.at + delay,
+        purpose: 'retry',
+      });
+      return;
+    }
+    this.failStep(node, failure);
+  }
+
+  private interrupted(node: StepNode): void {
+    const call = node.lastCall as Unsequenced<ToolCallStartEvent>;
+    if (call.safe) {
+      this.wait(node, 'tool', { ...call, at: this.at });
+      return;
+    }
+    this.wait(node, 'outcome', {
+      type: 'outcome-unknown',
+      at: this.at,
+      path: node.path,
+      attempt: call.attempt,
+      tool: call.tool,
+      key: call.key,
+    });
+  }
+
+  private outcomeDecided(
+    node: StepNode,
+    action: 'retry' | 'complete' | 'fail',
+    value: JsonValue | undefined,
+  ): void | Promise<void> {
+    const call = node.lastCall as Unsequenced<ToolCallStartEvent>;
+    if (action === 'retry') {
+      // Same attempt, same idempotency key: a remote system that deduplicates by key stays exactly-once.
+      this.wait(node, 'tool', { ...call, at: this.at });
+      return;
+    }
+    if (action === 'complete') return this.settle(node, 'completed', value ?? null, null, false);
+    return this.failStep(node, {
+      type: 'outcome-unknown',
+      message: `the outcome of ${call.tool} was unknown and an operator marked it failed`,
+      retryable: false,
+    });
+  }
+
+  // ---- settling -----------------------------------------------------------------------------
+
+  /** The step failed for good (retries exhausted or not retryable): apply its onError policy. */
+  private failStep(node: StepNode, failure: Failure): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const policy = node.step.spec.onError;
+    if (policy === 'continue') return this.settle(node, 'failed', null, failure, false);
+    if (policy === 'fail' || !node.step.fallback)
+      return this.settle(node, 'failed', null, failure, true);
+    node.originalError = failure;
+    const fallback = new StepNode(
+      node.frame,
+      node.step.fallback,
+      node.frame.prefix + node.step.fallback.id,
+      node,
+    );
+    node.fallback = fallback;
+    return this.begin(fallback);
+  }
+
+  private settle(
+    node: StepNode,
+    state: 'completed' | 'failed' | 'skipped',
+    output: JsonValue,
+    error: Failure | null,
+    fatal: boolean,
+  ): void | Promise<void> {
+    if (node.state !== 'running') return;
+    node.state = state;
+    node.output = output;
+    node.error = error;
+    this.emit({
+      type: 'step-end',
+      at: this.at,
+      path: node.path,
+      status: state,
+      ...(state === 'completed' || state === 'skipped' ? { output } : {}),
+      ...(error ? { error } : {}),
+    });
+    if (node.replaces) return this.fallbackSettled(node.replaces, node, fatal);
+    return this.nodeSettled(node, fatal);
+  }
+
+  private fallbackSettled(
+    original: StepNode,
+    fallback: StepNode,
+    fatal: boolean,
+  ): void | Promise<void> {
+    const error = original.originalError as Failure;
+    if (fallback.state === 'completed')
+      return this.settle(original, 'completed', fallback.output, error, false);
+    return this.settle(original, 'failed', null, fallback.error ?? error, fatal);
+  }
+
+  private nodeSettled(node: StepNode, fatal: boolean): void | Promise<void> {
+    const frame = node.frame;
+    if (frame.state !== 'running') return;
+    if (fatal) return this.frameFailed(frame, node.error as Failure);
+    frame.settled += 1;
+    for (const dependent of node.step.dependents) {
+      const left = (frame.waitingDeps[dependent] as number) - 1;
+      frame.waitingDeps[dependent] = left;
+      if (left === 0) this.enqueue(() => this.startNode(frame, dependent));
+    }
+    if (frame.settled === frame.block.steps.length) return this.frameDone(frame);
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  private openFrame(owner: StepNode, block: PlannedBlock, slot: string, vars: ScopeVars): Frame {
+    const parentVars: ScopeVars = {};
+    const outer = owner.frame.vars;
+    if (outer.item !== undefined) parentVars.item = outer.item;
+    if (outer.index !== undefined) parentVars.index = outer.index;
+    if (outer.iteration !== undefined) parentVars.iteration = outer.iteration;
+    if (outer.previous !== undefined) parentVars.previous = outer.previous;
+    const frame = new Frame(
+      block,
+      `${owner.path}/${slot}/`,
+      owner.frame,
+      owner,
+      { ...parentVars, ...vars },
+      slot,
+      this.start.input,
+    );
+    owner.children.add(frame);
+    this.enqueue(() => this.startFrame(frame));
+    return frame;
+  }
+
+  private async startMap(node: StepNode): Promise<void> {
+    let items: JsonValue;
+    try {
+      items = await this.resolve(node.frame.env, node.step.items as CompiledTemplate);
+    } catch (error) {
+      return this.failStep(node, inputFailure(error));
+    }
+    if (!Array.isArray(items)) {
+      return this.failStep(node, {
+        type: 'invalid-items',
+        message: `map items must be a list, got ${items === null ? 'null' : typeof items}`,
+        retryable: false,
+      });
+    }
+    node.items = items;
+    node.results = new Array<JsonValue>(items.length).fill(null);
+    if (items.length === 0) return this.settle(node, 'completed', [], null, false);
+    this.fillMap(node);
+  }
+
+  private fillMap(node: StepNode): void {
+    const spec = node.step.spec;
+    const concurrency = spec.kind === 'map' ? spec.concurrency : 1;
+    while (node.children.size < concurrency && node.nextItem < node.items.length) {
+      const index = node.nextItem++;
+      this.openFrame(node, node.step.body as PlannedBlock, String(index), {
+        item: node.items[index] as JsonValue,
+        index,
+      });
+    }
+  }
+
+  private startIteration(node: StepNode, iteration: number, previous: JsonValue): void {
+    this.openFrame(node, node.step.body as PlannedBlock, String(iteration), {
+      iteration,
+      previous,
+    });
+  }
+
+  private async startBranch(node: StepNode): Promise<void> {
+    const cases = node.step.cases ?? [];
+    for (const [i, branchCase] of cases.entries()) {
+      let taken: JsonValue;
+      try {
+        taken = await evaluateExpression(branchCase.when, node.frame.env);
+      } catch (error) {
+        return this.failStep(node, inputFailure(error));
+      }
+      if (taken === true) {
+        this.emit({ type: 'branch-decision', at: this.at, path: node.path, taken: i });
+        this.openFrame(node, branchCase.block, String(i), {});
+        return;
+      }
+    }
+    if (node.step.defaultBlock) {
+      this.emit({ type: 'branch-decision', at: this.at, path: node.path, taken: 'default' });
+      this.openFrame(node, node.step.defaultBlock, 'default', {});
+      return;
+    }
+    this.emit({ type: 'branch-decision', at: this.at, path: node.path, taken: null });
+    return this.settle(node, 'skipped', null, null, false);
+  }
+
+  private startParallel(node: StepNode): void {
+    for (const [name, block] of node.step.branches ?? []) this.openFrame(node, block, name, {});
+  }
+
+  private async childFrameDone(node: StepNode, frame: Frame, output: JsonValue): Promise<void> {
+    if (node.state !== 'running') return;
+    const spec = node.step.spec;
+    switch (spec.kind) {
+      case 'map':
+        node.results[frame.vars.index as number] = output;
+        node.doneItems += 1;
+        if (node.doneItems === node.items.length)
+          return this.settle(node, 'completed', node.results, null, false);
+        this.fillMap(node);
+        return;
+      case 'loop': {
+        const iteration = frame.vars.iteration as number;
+        if (node.step.until) {
+          let stop: JsonValue;
+          try {
+            stop = await evaluateExpression(node.step.until, { ...frame.env, previous: output });
+          } catch (error) {
+            return this.failStep(node, inputFailure(error));
+          }
+          if (stop === true) return this.settle(node, 'completed', output, null, false);
+          if (iteration + 1 >= spec.maxIterations) {
+            return this.failStep(node, {
+              type: 'loop-limit',
+              message: `loop reached maxIterations (${spec.maxIterations}) before its until condition held`,
+              retryable: false,
+            });
+          }
+        } else if (iteration + 1 >= spec.maxIterations) {
+          return this.settle(node, 'completed', output, null, false);
+        }
+        this.startIteration(node, iteration + 1, output);
+        return;
+      }
+      case 'branch':
+        return this.settle(node, 'completed', output, null, false);
+      case 'parallel':
+        node.branchResults[frame.slot] = output;
+        if (node.children.size === 0) {
+          const ordered: Record<string, JsonValue> = {};
+          for (const [name] of node.step.branches ?? [])
+            ordered[name] = node.branchResults[name] ?? null;
+          return this.settle(node, 'completed', ordered, null, false);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- cancellation and the end -------------------------------------------------------------
+
+  private cancelChildren(node: StepNode): void {
+    for (const child of node.children) {
+      child.state = 'cancelled';
+      this.cancelNodes(child);
+    }
+    node.children.clear();
+  }
+
+  private cancelNodes(frame: Frame): void {
+    for (const node of frame.nodes) if (node && node.state === 'running') this.cancelNode(node);
+  }
+
+  private cancelNode(node: StepNode): void {
+    if (node.fallback && node.fallback.state === 'running') this.cancelNode(node.fallback);
+    if (node.waiting) this.release(node);
+    this.cancelChildren(node);
+    node.state = 'cancelled';
+    this.emit({ type: 'step-end', at: this.at, path: node.path, status: 'cancelled' });
+  }
+
+  private cancelRun(reason: string): void {
+    this.root.state = 'cancelled';
+    this.cancelNodes(this.root);
+    this.endRun('cancelled', undefined, { type: 'cancelled', message: reason, retryable: false });
+  }
+
+  private endRun(
+    status: 'completed' | 'failed' | 'cancelled',
+    output: JsonValue | undefined,
+    error: Failure | undefined,
+  ): void {
+    if (this.ended) return;
+    for (const { node } of [...this.waiting.values()]) this.cancelNode(node);
+    const end: Decision = {
+      type: 'run-end',
+      at: this.at,
+      status,
+      ...(output === undefined ? {} : { output }),
+      ...(error === undefined ? {} : { error }),
+    };
+    this.ended = end;
+    this.queue.length = 0;
+    this.emit(end);
+  }
+}
+
+export function idempotencyKey(runId: string, path: string, attempt: number): string {
+  return sha256Hex(`${runId}\u0000${path}\u0000${attempt}`).slice(0, 32);
+}
+
+function approvalOutput(event: {
+  approved: boolean;
+  value?: JsonValue;
+  comment?: string;
+}): JsonValue {
+  return {
+    approved: event.approved,
+    value: event.value ?? null,
+    comment: event.comment ?? null,
+  };
+}
+
+function inputFailure(error: unknown): Failure {
+  if (error instanceof TemplateError)
+    return { type: 'input-error', message: `${error.message} (at ${error.at})`, retryable: false };
+  return {
+    type: 'input-error',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: false,
+  };
+}

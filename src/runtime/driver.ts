@@ -1,0 +1,389 @@
+import { failureFrom } from '../core/errors.js';
+import type {
+  ChildRunStartEvent,
+  JournalEvent,
+  ModelCallStartEvent,
+  RunEndEvent,
+  RunStartEvent,
+  TimerStartEvent,
+  ToolCallStartEvent,
+  Unsequenced,
+  WorldEvent,
+} from '../core/events.js';
+import type { JsonValue } from '../core/json.js';
+import type { Clock, RunStatus } from '../core/ports.js';
+import type { Decision, RunEngine } from '../executor/engine.js';
+import type { ModelRegistry } from '../providers/registry.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { RunJournal } from './journal.js';
+
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  output?: JsonValue;
+  error?: { type: string; message: string };
+  /** What a paused run waits for. */
+  pending: Array<{
+    runId: string;
+    path: string;
+    kind: 'approval' | 'outcome-unknown';
+    message: string;
+  }>;
+}
+
+/** Test and chaos hooks: the CLI maps SWITCHYARD_FAULT onto these (see docs/testing.md). */
+export interface FaultHooks {
+  afterAppend?(events: readonly JournalEvent[]): void;
+  afterEffect?(call: ToolCallStartEvent): void;
+}
+
+export interface DriverDeps {
+  tools: ToolRegistry;
+  models: ModelRegistry;
+  clock: Clock;
+  faults?: FaultHooks;
+  onEvents?(runId: string, events: readonly JournalEvent[]): void;
+  /** Runs (or resumes) a sub-workflow to completion or pause. */
+  runChild(parent: RunStartEvent, start: ChildRunStartEvent): Promise<RunOutcome>;
+}
+
+type World = Unsequenced<WorldEvent>;
+
+/**
+ * The perform half of the loop. World events wait in an inbox; each tick drains it, lets the engine
+ * decide, appends every resulting batch in one store call (group commit), and only then performs the
+ * new decisions — so a side effect's `*-start` is always durable before the effect happens.
+ */
+export class RunDriver {
+  private readonly inbox: World[] = [];
+  private wake: (() => void) | null = null;
+  private active = 0;
+  private readonly live = new Map<string, { abort: AbortController; cancelTimer?: () => void }>();
+  private readonly pausedChildren = new Map<string, RunOutcome>();
+
+  constructor(
+    private readonly engine: RunEngine,
+    private readonly journal: RunJournal,
+    private readonly deps: DriverDeps,
+  ) {}
+
+  push(event: World): void {
+    this.inbox.push(event);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Re-arms what was in flight when the previous process stopped. */
+  rearm(): void {
+    const outstanding = [...this.engine.outstanding()].sort((a, b) =>
+      pathOf(a).localeCompare(pathOf(b)),
+    );
+    for (const decision of outstanding) {
+      if (decision.type === 'tool-call-start') {
+        this.push({
+          type: 'tool-call-interrupted',
+          at: this.deps.clock.now(),
+          path: decision.path,
+          attempt: decision.attempt,
+        });
+      } else {
+        this.perform(decision);
+      }
+    }
+  }
+
+  async drive(): Promise<RunOutcome> {
+    for (;;) {
+      if (this.inbox.length === 0) {
+        if (this.engine.finished || this.active === 0) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const worlds = this.inbox.splice(0);
+      const batches: Array<Array<Unsequenced<JournalEvent>>> = [];
+      for (const world of worlds) batches.push([world, ...(await this.engine.handle(world))]);
+      const appended = await this.journal.append(batches, this.status(), this.deps.clock.now());
+      this.deps.onEvents?.(this.journal.runId, appended);
+      this.deps.faults?.afterAppend?.(appended);
+      for (const event of appended) this.perform(event as Decision);
+    }
+    for (const entry of this.live.values()) {
+      entry.abort.abort();
+      entry.cancelTimer?.();
+    }
+    return this.outcome();
+  }
+
+  private status(): RunStatus {
+    const outstanding = this.engine.outstanding();
+    const end = this.engine.endEvent;
+    if (end?.type === 'run-end') return end.status;
+    if (outstanding.some((d) => d.type === 'outcome-unknown')) return 'outcome-unknown';
+    if (outstanding.length > 0 && outstanding.every((d) => d.type === 'approval-request'))
+      return 'waiting';
+    return 'running';
+  }
+
+  private outcome(): RunOutcome {
+    const outstanding = this.engine.outstanding();
+    const pending: RunOutcome['pending'] = [];
+    for (const d of outstanding) {
+      if (d.type === 'approval-request')
+        pending.push({
+          runId: this.journal.runId,
+          path: d.path,
+          kind: 'approval',
+          message: d.message,
+        });
+      if (d.type === 'outcome-unknown') {
+        pending.push({
+          runId: this.journal.runId,
+          path: d.path,
+          kind: 'outcome-unknown',
+          message: `tool ${d.tool} (attempt ${d.attempt}, key ${d.key}) may or may not have run`,
+        });
+      }
+    }
+    for (const child of this.pausedChildren.values()) pending.push(...child.pending);
+    const end = this.engine.endEvent as RunEndEvent | null;
+    if (end) {
+      return {
+        runId: this.journal.runId,
+        status: end.status,
+        ...(end.output === undefined ? {} : { output: end.output }),
+        ...(end.error ? { error: { type: end.error.type, message: end.error.message } } : {}),
+        pending: [],
+      };
+    }
+    const status: RunStatus = pending.some((p) => p.kind === 'outcome-unknown')
+      ? 'outcome-unknown'
+      : 'waiting';
+    return { runId: this.journal.runId, status, pending };
+  }
+
+  private perform(decision: Decision | JournalEvent): void {
+    switch (decision.type) {
+      case 'tool-call-start':
+        this.track(decision.path, decision.timeoutAt, () =>
+          this.callTool(decision as ToolCallStartEvent),
+        );
+        return;
+      case 'model-call-start':
+        this.track(decision.path, decision.timeoutAt, () =>
+          this.callModel(decision as ModelCallStartEvent),
+        );
+        return;
+      case 'timer-start':
+        this.armTimer(decision as TimerStartEvent);
+        return;
+      case 'child-run-start':
+        this.startChild(decision as ChildRunStartEvent);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Runs one call with an optional deadline; whichever of result and deadline comes first wins. */
+  private track(path: string, timeoutAt: number | undefined, run: () => Promise<void>): void {
+    const abort = new AbortController();
+    const entry: { abort: AbortController; cancelTimer?: () => void } = { abort };
+    this.live.set(path, entry);
+    this.active += 1;
+    if (timeoutAt !== undefined) {
+      entry.cancelTimer = this.deps.clock.setTimer(timeoutAt, () =>
+        abort.abort(new TimeoutSignal()),
+      );
+    }
+    run()
+      .finally(() => {
+        entry.cancelTimer?.();
+        if (this.live.get(path) === entry) this.live.delete(path);
+        this.active -= 1;
+        const wake = this.wake;
+        this.wake = null;
+        wake?.();
+      })
+      .catch(() => undefined);
+  }
+
+  private async callTool(call: ToolCallStartEvent): Promise<void> {
+    const { path, attempt } = call;
+    const context = {
+      runId: this.journal.runId,
+      stepPath: path,
+      attempt,
+      idempotencyKey: call.key,
+      signal: this.live.get(path)?.abort.signal ?? new AbortController().signal,
+    };
+    const result = await raceAbort(
+      this.deps.tools.invoke(call.tool, call.input, context),
+      context.signal,
+    );
+    if (result === ABORTED) {
+      if (context.signal.reason instanceof TimeoutSignal) {
+        this.push({
+          type: 'tool-call-error',
+          at: this.deps.clock.now(),
+          path,
+          attempt,
+          error: {
+            type: 'timeout',
+            message: `tool ${call.tool} did not finish before its timeout`,
+            // An unsafe tool that timed out may still have acted: only safe tools retry automatically.
+            retryable: call.safe,
+          },
+        });
+      }
+      return;
+    }
+    this.deps.faults?.afterEffect?.(call);
+    const at = this.deps.clock.now();
+    if (result.ok) this.push({ type: 'tool-call-end', at, path, attempt, output: result.output });
+    else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
+  }
+
+  private async callModel(call: ModelCallStartEvent): Promise<void> {
+    const { path, attempt } = call;
+    const signal = this.live.get(path)?.abort.signal ?? new AbortController().signal;
+    const provider = this.deps.models.get(call.model);
+    const request = call.request as {
+      prompt: string;
+      temperature: number;
+      outputSchema?: JsonValue;
+      maxTokens?: number;
+    };
+    try {
+      if (!provider)
+        throw Object.assign(new Error(`model '${call.model}' is not configured`), {
+          retryable: false,
+        });
+      const response = await raceAbort(
+        provider.generate(
+          { ...request, model: call.model, sampleKey: `${path}#${attempt}` },
+          signal,
+        ),
+        signal,
+      );
+      if (response === ABORTED) {
+        if (signal.reason instanceof TimeoutSignal) {
+          this.push({
+            type: 'model-call-error',
+            at: this.deps.clock.now(),
+            path,
+            attempt,
+            error: {
+              type: 'timeout',
+              message: `model ${call.model} did not answer before the step timeout`,
+              retryable: true,
+            },
+          });
+        }
+        return;
+      }
+      this.push({
+        type: 'model-call-end',
+        at: this.deps.clock.now(),
+        path,
+        attempt,
+        text: response.text,
+        model: response.model,
+        usage: response.usage,
+        ...(response.simulated ? { simulated: true } : {}),
+      });
+    } catch (error) {
+      this.push({
+        type: 'model-call-error',
+        at: this.deps.clock.now(),
+        path,
+        attempt,
+        error: failureFrom(error, true),
+      });
+    }
+  }
+
+  private armTimer(timer: TimerStartEvent): void {
+    this.active += 1;
+    const cancel = this.deps.clock.setTimer(timer.fireAt, () => {
+      this.live.delete(`${timer.path}#timer`);
+      this.active -= 1;
+      this.push({
+        type: 'timer-fired',
+        at: this.deps.clock.now(),
+        path: timer.path,
+        timer: timer.timer,
+      });
+    });
+    this.live.set(`${timer.path}#timer`, { abort: new AbortController(), cancelTimer: cancel });
+  }
+
+  private startChild(start: ChildRunStartEvent): void {
+    this.active += 1;
+    this.deps
+      .runChild(this.engine.runStart, start)
+      .then(
+        (outcome) => {
+          if (
+            outcome.status === 'completed' ||
+            outcome.status === 'failed' ||
+            outcome.status === 'cancelled'
+          ) {
+            this.pausedChildren.delete(start.childRunId);
+            this.push({
+              type: 'child-run-end',
+              at: this.deps.clock.now(),
+              path: start.path,
+              childRunId: start.childRunId,
+              status: outcome.status === 'completed' ? 'completed' : 'failed',
+              ...(outcome.output === undefined ? {} : { output: outcome.output }),
+              ...(outcome.error ? { error: { ...outcome.error, retryable: false } } : {}),
+            });
+          } else {
+            this.pausedChildren.set(start.childRunId, outcome);
+          }
+        },
+        (error: unknown) => {
+          this.push({
+            type: 'child-run-end',
+            at: this.deps.clock.now(),
+            path: start.path,
+            childRunId: start.childRunId,
+            status: 'failed',
+            error: failureFrom(error, false),
+          });
+        },
+      )
+      .finally(() => {
+        this.active -= 1;
+        const wake = this.wake;
+        this.wake = null;
+        wake?.();
+      });
+  }
+}
+
+class TimeoutSignal extends Error {}
+const ABORTED = Symbol('aborted');
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+function pathOf(decision: Decision): string {
+  return 'path' in decision ? decision.path : '';
+}

@@ -1,0 +1,42 @@
+import { SwitchyardError } from '../core/errors.js';
+
+export class ToolNotFoundError extends SwitchyardError {
+  constructor(tool: string, path: string, known: string[]) {
+    super('TOOL_NOT_FOUND', `step ${path} uses tool '${tool}', which is not registered`, {
+      path,
+      value: tool,
+      hint: known.length
+        ? `registered tools: ${known.join(', ')}`
+        : 'no tools are registered; name a tools module in switchyard.config.yaml (tools: ./tools.ts)',
+    });
+  }
+}
+
+export class ModelNotFoundError extends SwitchyardError {
+  constructor(model: string, path: string, known: string[]) {
+    super('MODEL_NOT_FOUND', `step ${path} uses model '${model}', which is not configured`, {
+      path,
+      value: model,
+      hint: `configured models: ${known.join(', ')}`,
+    });
+  }
+}
+
+export class InputInvalidError extends SwitchyardError {
+  constructor(path: string, message: string, value?: unknown) {
+    super('INPUT_INVALID', `workflow input ${path}: ${message}`, {
+      path,
+      value,
+      hint: 'pass --input with JSON that satisfies the workflow input schema',
+    });
+  }
+}
+
+export class RunNotWaitingError extends SwitchyardError {
+  constructor(runId: string, path: string, what: string, pending: string[]) {
+    super('NOT_PENDING', `run ${runId} has no ${what} pending at step ${path}`, {
+      path,
+      hint: pending.length ? `pending: ${pending.join(', ')}` : 'nothing is pending in this run',
+    });
+  }
+}

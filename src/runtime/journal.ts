@@ -1,0 +1,116 @@
+import type { JournalEvent, Unsequenced } from '../core/events.js';
+import { chainHash, sha256Hex } from '../core/hash.js';
+import { blobRefs, encodeEvent, hydrate } from '../core/journal-codec.js';
+import type { JsonValue } from '../core/json.js';
+import type {
+  AppendRequest,
+  Blob,
+  JournalStore,
+  RunRecord,
+  RunStatus,
+  StoredEvent,
+} from '../core/ports.js';
+import { JournalHashError, JournalInvalidError } from '../executor/errors.js';
+
+/** Numbers, chains and encodes a run's events and appends them, one batch per world event. */
+export class RunJournal {
+  constructor(
+    readonly store: JournalStore,
+    readonly runId: string,
+    private headSeq: number,
+    private lastHash: string,
+    /** Run metadata for the first append of a new run. */
+    private create?: AppendRequest['create'],
+  ) {}
+
+  get head(): number {
+    return this.headSeq;
+  }
+
+  /** Appends batches in one store call (one transaction): the group commit of a driver's tick. */
+  async append(
+    batches: Array<Array<Unsequenced<JournalEvent>>>,
+    status: RunStatus,
+    at: number,
+  ): Promise<JournalEvent[]> {
+    const create = this.headSeq === -1 ? this.create : undefined;
+    const events: StoredEvent[] = [];
+    const blobs = new Map<string, Blob>();
+    const sequenced: JournalEvent[] = [];
+    let seq = this.headSeq;
+    let hash = this.lastHash;
+    for (const batch of batches) {
+      for (const draft of batch) {
+        seq += 1;
+        const event = { ...draft, seq } as JournalEvent;
+        const encoded = encodeEvent(event, hash);
+        hash = encoded.stored.hash;
+        events.push(encoded.stored);
+        for (const blob of encoded.blobs) blobs.set(blob.hash, blob);
+        sequenced.push(event);
+      }
+    }
+    await this.store.append({
+      runId: this.runId,
+      expectedSeq: this.headSeq + 1,
+      events,
+      blobs: [...blobs.values()],
+      status,
+      at,
+      ...(create ? { create } : {}),
+    });
+    this.headSeq = seq;
+    this.lastHash = hash;
+    return sequenced;
+  }
+}
+
+export interface LoadedJournal {
+  run: RunRecord;
+  events: JournalEvent[];
+  lastHash: string;
+  headSeq: number;
+}
+
+/**
+ * Reads a run's journal, checking the hash chain and, with `verifyBlobs`, every payload's content
+ * hash. Any damage is a typed error naming the seq, never a crash further down.
+ */
+export async function loadJournal(
+  store: JournalStore,
+  run: RunRecord,
+  options: { verifyBlobs?: boolean } = {},
+): Promise<LoadedJournal> {
+  const stored = await store.read(run.runId);
+  const blobs = new Map<string, JsonValue>();
+  const events: JournalEvent[] = [];
+  let prev = '';
+  for (const [index, row] of stored.entries()) {
+    if (row.seq !== index)
+      throw new JournalInvalidError(`seq ${row.seq} found where ${index} was expected`, {
+        seq: index,
+      });
+    if (chainHash(prev, row.body) !== row.hash)
+      throw new JournalHashError(run.runId, row.seq, 'event');
+    prev = row.hash;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(row.body) as Record<string, unknown>;
+    } catch {
+      throw new JournalInvalidError(`event at seq ${row.seq} is not valid JSON`, { seq: row.seq });
+    }
+    for (const ref of blobRefs(parsed)) {
+      if (blobs.has(ref)) continue;
+      const text = await store.getBlob(ref);
+      if (text === undefined)
+        throw new JournalInvalidError(`payload ${ref} referenced at seq ${row.seq} is missing`, {
+          seq: row.seq,
+        });
+      if (options.verifyBlobs && sha256Hex(text) !== ref)
+        throw new JournalHashError(run.runId, row.seq, `payload ${ref}`);
+      blobs.set(ref, JSON.parse(text) as JsonValue);
+    }
+    events.push(hydrate(parsed, blobs));
+  }
+  return { run, events, lastHash: prev, headSeq: stored.length - 1 };
+}

@@ -1,0 +1,366 @@
+import { Validator, type Schema } from '@cfworker/json-schema';
+import { SwitchyardError } from '../core/errors.js';
+import type {
+  ChildRunStartEvent,
+  JournalEvent,
+  RunStartEvent,
+  ToolInfo,
+  Unsequenced,
+  WorldEvent,
+} from '../core/events.js';
+import { hashJson } from '../core/hash.js';
+import { assertJson, type JsonValue } from '../core/json.js';
+import type {
+  Clock,
+  IdSource,
+  JournalStore,
+  RunFilter,
+  RunRecord,
+  RunStatus,
+  ToolDefinition,
+} from '../core/ports.js';
+import type { StepSpec, WorkflowSpec } from '../core/spec.js';
+import { RunEngine } from '../executor/engine.js';
+import { planWorkflow, type WorkflowPlan } from '../executor/plan.js';
+import { replayJournal } from '../executor/replay.js';
+import { childBlocks } from '../graph/dependencies.js';
+import { RunNotFoundError } from '../journal/errors.js';
+import { ModelRegistry } from '../providers/registry.js';
+import { SimulatedModel } from '../providers/simulated.js';
+import { ToolRegistry } from '../tools/registry.js';
+import { randomIds, systemClock } from './clock.js';
+import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
+import {
+  InputInvalidError,
+  ModelNotFoundError,
+  RunNotWaitingError,
+  ToolNotFoundError,
+} from './errors.js';
+import { loadJournal, RunJournal } from './journal.js';
+
+export interface RuntimeOptions {
+  store: JournalStore;
+  tools?: ToolRegistry | ToolDefinition[];
+  models?: ModelRegistry;
+  clock?: Clock;
+  ids?: IdSource;
+  faults?: FaultHooks;
+  onEvents?(runId: string, events: readonly JournalEvent[]): void;
+}
+
+/** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */
+export interface RunnableWorkflow {
+  spec: WorkflowSpec;
+  prompts?: Record<string, string>;
+}
+
+export interface VerifyReport {
+  runId: string;
+  ok: boolean;
+  events: number;
+  decisionsChecked: number;
+  error?: { code: string; message: string };
+  children: VerifyReport[];
+}
+
+/**
+ * The composition root's working half: wires a store, tools, models and a clock into engines and
+ * drivers, and offers the operations every entry point (CLI, server, tests) uses.
+ */
+export class Runtime {
+  readonly store: JournalStore;
+  readonly tools: ToolRegistry;
+  readonly models: ModelRegistry;
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly plans = new Map<string, WorkflowPlan>();
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.store = options.store;
+    this.tools =
+      options.tools instanceof ToolRegistry ? options.tools : new ToolRegistry(options.tools ?? []);
+    this.models = options.models ?? new ModelRegistry();
+    if (!this.models.get('default')) this.models.register('default', new SimulatedModel());
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? randomIds;
+  }
+
+  /** Starts a run and drives it until it finishes or pauses (approval, outcome-unknown). */
+  async start(
+    workflow: RunnableWorkflow,
+    input: unknown = {},
+    options: { onStarted?(runId: string): void } = {},
+  ): Promise<RunOutcome> {
+    const start = this.prepareStart(workflow.spec, input, workflow.prompts ?? {});
+    options.onStarted?.(start.runId);
+    return this.launch(start);
+  }
+
+  private prepareStart(
+    spec: WorkflowSpec,
+    input: unknown,
+    prompts: Record<string, string>,
+    runId?: string,
+    parent?: { runId: string; path: string },
+  ): RunStartEvent {
+    checkInput(spec, input);
+    return {
+      type: 'run-start',
+      seq: 0,
+      at: this.clock.now(),
+      runId: runId ?? this.ids.runId(),
+      workflow: spec.name,
+      specHash: hashJson(spec as unknown as JsonValue),
+      spec: spec as unknown as JsonValue,
+      input: input as JsonValue,
+      prompts,
+      tools: this.toolsFor(spec),
+      ...(parent ? { parent } : {}),
+    };
+  }
+
+  private async launch(start: RunStartEvent): Promise<RunOutcome> {
+    const journal = new RunJournal(this.store, start.runId, -1, '', {
+      runId: start.runId,
+      workflow: start.workflow,
+      specHash: start.specHash,
+      parentRunId: start.parent?.runId ?? null,
+      createdAt: start.at,
+    });
+    const driver = this.driverFor(new RunEngine(start, this.planFor(start)), journal);
+    const { seq: _seq, ...draft } = start;
+    driver.push(draft);
+    return driver.drive();
+  }
+
+  async resume(runId: string, inject: Array<Unsequenced<WorldEvent>> = []): Promise<RunOutcome> {
+    const { engine, journal } = await this.load(runId);
+    const driver = this.driverFor(engine, journal);
+    if (!engine.finished) {
+      for (const event of inject) driver.push(event);
+      driver.rearm();
+    }
+    return driver.drive();
+  }
+
+  async approve(
+    runId: string,
+    path: string,
+    decision: { approved: boolean; value?: JsonValue; comment?: string },
+  ): Promise<RunOutcome> {
+    const target = await this.findPending(runId, path, 'approval-request');
+    await this.resume(target, [
+      {
+        type: 'approval-decision',
+        at: this.clock.now(),
+        path,
+        approved: decision.approved,
+        ...(decision.value === undefined ? {} : { value: decision.value }),
+        ...(decision.comment === undefined ? {} : { comment: decision.comment }),
+      },
+    ]);
+    return this.resume(runId);
+  }
+
+  /** Settles a call whose outcome is unknown: call it again (same key), record a value, or fail it. */
+  async resolveOutcome(
+    runId: string,
+    path: string,
+    action: 'retry' | 'complete' | 'fail',
+    value?: JsonValue,
+  ): Promise<RunOutcome> {
+    const target = await this.findPending(runId, path, 'outcome-unknown');
+    await this.resume(target, [
+      {
+        type: 'outcome-decision',
+        at: this.clock.now(),
+        path,
+        action,
+        ...(value === undefined ? {} : { value }),
+      },
+    ]);
+    return this.resume(runId);
+  }
+
+  async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunOutcome> {
+    return this.resume(runId, [{ type: 'run-cancel', at: this.clock.now(), reason }]);
+  }
+
+  async getRun(runId: string): Promise<RunRecord> {
+    const run = await this.store.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return run;
+  }
+
+  async events(runId: string): Promise<JournalEvent[]> {
+    return (await loadJournal(this.store, await this.getRun(runId))).events;
+  }
+
+  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
+    return this.store.listRuns(filter);
+  }
+
+  /** Re-derives every decision of a run (and its sub-workflow runs) from its journal, with no I/O. */
+  async verify(runId: string): Promise<VerifyReport> {
+    const run = await this.getRun(runId);
+    const children = await Promise.all(
+      (await this.store.listRuns({ parentRunId: runId })).map((child) => this.verify(child.runId)),
+    );
+    try {
+      const loaded = await loadJournal(this.store, run, { verifyBlobs: true });
+      const replay = await replayJournal(loaded.events);
+      return {
+        runId,
+        ok: children.every((c) => c.ok),
+        events: replay.events,
+        decisionsChecked: replay.decisionsChecked,
+        children,
+      };
+    } catch (error) {
+      if (!(error instanceof SwitchyardError)) throw error;
+      return {
+        runId,
+        ok: false,
+        events: 0,
+        decisionsChecked: 0,
+        error: { code: error.code, message: error.message },
+        children,
+      };
+    }
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private async load(runId: string): Promise<{ engine: RunEngine; journal: RunJournal }> {
+    const run = await this.getRun(runId);
+    const loaded = await loadJournal(this.store, run);
+    const first = loaded.events[0];
+    const plan = first?.type === 'run-start' ? this.planFor(first) : undefined;
+    const { engine } = await replayJournal(loaded.events, plan);
+    return { engine, journal: new RunJournal(this.store, runId, loaded.headSeq, loaded.lastHash) };
+  }
+
+  private driverFor(engine: RunEngine, journal: RunJournal): RunDriver {
+    return new RunDriver(engine, journal, {
+      tools: this.tools,
+      models: this.models,
+      clock: this.clock,
+      ...(this.options.faults ? { faults: this.options.faults } : {}),
+      ...(this.options.onEvents ? { onEvents: this.options.onEvents } : {}),
+      runChild: (parent, start) => this.runChild(parent, start),
+    });
+  }
+
+  private async runChild(parent: RunStartEvent, start: ChildRunStartEvent): Promise<RunOutcome> {
+    if (await this.store.getRun(start.childRunId)) return this.resume(start.childRunId);
+    const parentSpec = parent.spec as unknown as WorkflowSpec;
+    const child = parentSpec.workflows?.[start.workflow];
+    if (!child)
+      throw new SwitchyardError(
+        'WORKFLOW_NOT_FOUND',
+        `sub-workflow '${start.workflow}' is not bundled with ${parent.workflow}`,
+      );
+    const spec: WorkflowSpec = {
+      ...child,
+      ...(parentSpec.workflows ? { workflows: parentSpec.workflows } : {}),
+    };
+    const childStart = this.prepareStart(spec, start.input, parent.prompts, start.childRunId, {
+      runId: parent.runId,
+      path: start.path,
+    });
+    return this.launch(childStart);
+  }
+
+  private planFor(start: RunStartEvent): WorkflowPlan {
+    let plan = this.plans.get(start.specHash);
+    if (!plan) {
+      plan = planWorkflow(start.spec as unknown as WorkflowSpec);
+      this.plans.set(start.specHash, plan);
+    }
+    return plan;
+  }
+
+  private toolsFor(spec: WorkflowSpec): Record<string, ToolInfo> {
+    const tools: Record<string, ToolInfo> = {};
+    for (const { step, path } of allSteps(spec)) {
+      if (step.kind === 'agent') {
+        const model = step.model ?? 'default';
+        if (!this.models.get(model)) throw new ModelNotFoundError(model, path, this.models.names());
+      }
+      if (step.kind !== 'tool' || tools[step.tool]) continue;
+      const tool = this.tools.get(step.tool);
+      if (!tool) throw new ToolNotFoundError(step.tool, path, this.tools.names());
+      tools[step.tool] = {
+        retry: tool.retry ?? 'unsafe',
+        ...(tool.version === undefined ? {} : { version: tool.version }),
+      };
+    }
+    return tools;
+  }
+
+  private async findPending(
+    runId: string,
+    path: string,
+    type: 'approval-request' | 'outcome-unknown',
+  ): Promise<string> {
+    const seen: string[] = [];
+    const search = async (id: string): Promise<string | undefined> => {
+      const { engine } = await this.load(id);
+      for (const decision of engine.outstanding()) {
+        if (decision.type !== 'approval-request' && decision.type !== 'outcome-unknown') continue;
+        seen.push(
+          `${decision.path} (${decision.type === 'approval-request' ? 'approval' : 'outcome unknown'}${id === runId ? '' : ` in ${id}`})`,
+        );
+        if (decision.type === type && decision.path === path) return id;
+      }
+      for (const child of await this.store.listRuns({ parentRunId: id })) {
+        if (
+          child.status === 'completed' ||
+          child.status === 'failed' ||
+          child.status === 'cancelled'
+        )
+          continue;
+        const found = await search(child.runId);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const found = await search(runId);
+    if (!found)
+      throw new RunNotWaitingError(
+        runId,
+        path,
+        type === 'approval-request' ? 'approval' : 'unknown outcome',
+        seen,
+      );
+    return found;
+  }
+}
+
+export type { RunOutcome, RunStatus };
+
+function checkInput(spec: WorkflowSpec, input: unknown): void {
+  assertJson(input, '$input');
+  const schema = spec.input?.schema;
+  if (!schema) return;
+  const result = new Validator(schema as unknown as Schema, '2020-12', false).validate(input);
+  if (result.valid) return;
+  const detail = result.errors[result.errors.length - 1];
+  const where = (detail?.instanceLocation ?? '#').replace(/^#/, '$input').replace(/\//g, '.');
+  throw new InputInvalidError(where, detail?.error ?? 'does not match the input schema');
+}
+
+/** Every step of a workflow and its bundled sub-workflows, with a readable location. */
+function* allSteps(spec: WorkflowSpec): Generator<{ step: StepSpec; path: string }> {
+  function* walk(steps: StepSpec[], prefix: string): Generator<{ step: StepSpec; path: string }> {
+    for (const step of steps) {
+      const path = `${prefix}${step.id}`;
+      yield { step, path };
+      for (const { block } of childBlocks(step)) yield* walk(block.steps, `${path}/`);
+      if (typeof step.onError === 'object') yield* walk([step.onError.fallback], prefix);
+    }
+  }
+  yield* walk(spec.steps, '');
+  for (const [name, child] of Object.entries(spec.workflows ?? {}))
+    yield* walk(child.steps, `${name}:`);
+}

@@ -1,0 +1,94 @@
+import { Validator, type Schema } from '@cfworker/json-schema';
+import { failureFrom, SwitchyardError, type Failure } from '../core/errors.js';
+import { assertJson, type JsonValue } from '../core/json.js';
+import type { ToolContext, ToolDefinition } from '../core/ports.js';
+
+export type ToolResult = { ok: true; output: JsonValue } | { ok: false; failure: Failure };
+
+/** Declares a tool; the identity function exists for type inference and a single documented shape. */
+export function defineTool(definition: ToolDefinition): ToolDefinition {
+  return definition;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, { definition: ToolDefinition; validator?: Validator }>();
+
+  constructor(definitions: Iterable<ToolDefinition> = []) {
+    for (const definition of definitions) this.register(definition);
+  }
+
+  register(definition: ToolDefinition): this {
+    if (!definition.name || typeof definition.execute !== 'function') {
+      throw new SwitchyardError('TOOL_INVALID', `a tool needs a name and an execute function`, {
+        value: definition.name,
+      });
+    }
+    if (this.tools.has(definition.name)) {
+      throw new SwitchyardError('TOOL_DUPLICATE', `tool '${definition.name}' is registered twice`, {
+        value: definition.name,
+      });
+    }
+    const entry: { definition: ToolDefinition; validator?: Validator } = { definition };
+    if (definition.inputSchema !== undefined) {
+      entry.validator = new Validator(
+        definition.inputSchema as unknown as Schema,
+        '2020-12',
+        false,
+      );
+    }
+    this.tools.set(definition.name, entry);
+    return this;
+  }
+
+  get(name: string): ToolDefinition | undefined {
+    return this.tools.get(name)?.definition;
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()].sort();
+  }
+
+  /**
+   * Calls a tool and turns every outcome into data: invalid input, a thrown error and a non-JSON
+   * result all become a Failure naming what was wrong, because a failure is journaled, not thrown.
+   */
+  async invoke(name: string, input: JsonValue, context: ToolContext): Promise<ToolResult> {
+    const entry = this.tools.get(name);
+    if (!entry)
+      return {
+        ok: false,
+        failure: {
+          type: 'tool-not-found',
+          message: `tool '${name}' is not registered`,
+          retryable: false,
+        },
+      };
+    if (entry.validator) {
+      const result = entry.validator.validate(input);
+      if (!result.valid) {
+        const detail = result.errors[result.errors.length - 1];
+        return {
+          ok: false,
+          failure: {
+            type: 'invalid-input',
+            message: `input to ${name} does not match its schema at ${detail?.instanceLocation ?? '#'}: ${detail?.error ?? ''}`,
+            retryable: false,
+          },
+        };
+      }
+    }
+    let raw: unknown;
+    try {
+      raw = await entry.definition.execute(input, context);
+    } catch (error) {
+      return { ok: false, failure: failureFrom(error, true) };
+    }
+    const output = raw === undefined ? null : raw;
+    try {
+      assertJson(output, '$output');
+    } catch (error) {
+      return { ok: false, failure: failureFrom(error, false) };
+    }
+    return { ok: true, output };
+  }
+}
