@@ -27,6 +27,8 @@ export interface RunStartEvent extends EventBase {
   /** Registered tools the spec names, as they were at run start (replay reports a tool that changed). */
   tools: Record<string, ToolInfo>;
   parent?: { runId: string; path: string };
+  /** Where the run was started from, so resume can find the same config (not used by decisions). */
+  origin?: { config?: string };
 }
 
 export interface ToolInfo {

@@ -21,7 +21,7 @@ export interface RunOutcome {
   runId: string;
   status: RunStatus;
   output?: JsonValue;
-  error?: { type: string; message: string };
+  error?: { type: string; message: string; code?: string };
   /** What a paused run waits for. */
   pending: Array<{
     runId: string;
@@ -43,7 +43,11 @@ export interface DriverDeps {
   clock: Clock;
   faults?: FaultHooks;
   onEvents?(runId: string, events: readonly JournalEvent[]): void;
-  /** Runs (or resumes) a sub-workflow to completion or pause. */
+  /**
+   * Runs (or resumes) a sub-workflow to completion or pause. A child that cannot start for a reason
+   * a retry would meet again (not bundled, invalid input) resolves as failed; a rejection means the
+   * driving itself broke, and fails the parent's drive rather than its step.
+   */
   runChild(parent: RunStartEvent, start: ChildRunStartEvent): Promise<RunOutcome>;
 }
 
@@ -60,6 +64,9 @@ export class RunDriver {
   private active = 0;
   private readonly live = new Map<string, { abort: AbortController; cancelTimer?: () => void }>();
   private readonly pausedChildren = new Map<string, RunOutcome>();
+  private readonly childRuns = new Set<Promise<void>>();
+  /** Set when driving a sub-workflow threw: the drive stops and rethrows it. */
+  private broken: { error: unknown } | null = null;
 
   constructor(
     private readonly engine: RunEngine,
@@ -87,6 +94,12 @@ export class RunDriver {
           path: decision.path,
           attempt: decision.attempt,
         });
+      } else if (decision.type === 'model-call-start' && decision.timeoutAt !== undefined) {
+        // The repeated call is a new call: its deadline runs from now, not from the first attempt
+        // (which may have passed while the process was down). The timeout is a world event, so
+        // replay is unaffected.
+        const now = this.deps.clock.now();
+        this.perform({ ...decision, timeoutAt: now + (decision.timeoutAt - decision.at) });
       } else {
         this.perform(decision);
       }
@@ -95,6 +108,7 @@ export class RunDriver {
 
   async drive(): Promise<RunOutcome> {
     for (;;) {
+      if (this.broken) break;
       if (this.inbox.length === 0) {
         if (this.engine.finished || this.active === 0) break;
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -112,7 +126,16 @@ export class RunDriver {
       entry.abort.abort();
       entry.cancelTimer?.();
     }
-    return this.outcome();
+    // Sub-workflows cannot be aborted like calls: let them reach a pause or an end, so none is left
+    // half-driven when this returns (the runtime then cancels those paused under an ended run).
+    while (this.childRuns.size > 0) await Promise.allSettled([...this.childRuns]);
+    if (this.broken) throw this.broken.error;
+    const outcome = this.outcome();
+    // A run paused only because a sub-workflow paused appended nothing that says so (its last batch
+    // recorded it as running): record the status alone, so listing runs shows it waiting.
+    if (!this.engine.finished && this.pausedChildren.size > 0)
+      await this.journal.append([], outcome.status, this.deps.clock.now());
+    return outcome;
   }
 
   private status(): RunStatus {
@@ -320,7 +343,7 @@ export class RunDriver {
 
   private startChild(start: ChildRunStartEvent): void {
     this.active += 1;
-    this.deps
+    const child = this.deps
       .runChild(this.engine.runStart, start)
       .then(
         (outcome) => {
@@ -344,22 +367,19 @@ export class RunDriver {
           }
         },
         (error: unknown) => {
-          this.push({
-            type: 'child-run-end',
-            at: this.deps.clock.now(),
-            path: start.path,
-            childRunId: start.childRunId,
-            status: 'failed',
-            error: failureFrom(error, false),
-          });
+          // Driving the child broke (store error, conflict, crash hook): that is not the child's
+          // outcome, so nothing is journaled; the parent's drive fails too and both stay resumable.
+          this.broken ??= { error };
         },
       )
       .finally(() => {
+        this.childRuns.delete(child);
         this.active -= 1;
         const wake = this.wake;
         this.wake = null;
         wake?.();
       });
+    this.childRuns.add(child);
   }
 }
 

@@ -1,14 +1,20 @@
 import { SwitchyardError } from '../core/errors.js';
 
 export class ToolNotFoundError extends SwitchyardError {
-  constructor(tool: string, path: string, known: string[]) {
-    super('TOOL_NOT_FOUND', `step ${path} uses tool '${tool}', which is not registered`, {
-      path,
-      value: tool,
-      hint: known.length
-        ? `registered tools: ${known.join(', ')}`
-        : 'no tools are registered; name a tools module in switchyard.config.yaml (tools: ./tools.ts)',
-    });
+  constructor(tool: string, path: string, known: string[], config?: string) {
+    super(
+      'TOOL_NOT_FOUND',
+      `${path.startsWith('run ') ? path : `step ${path}`} uses tool '${tool}', which is not registered`,
+      {
+        path,
+        value: tool,
+        hint:
+          (config ? `the run was started with --config ${config}; ` : '') +
+          (known.length
+            ? `registered tools: ${known.join(', ')}`
+            : 'no tools are registered; name a tools module in switchyard.config.yaml (tools: ./tools.ts) or pass --config'),
+      },
+    );
   }
 }
 

@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   ids?: IdSource;
   faults?: FaultHooks;
   onEvents?(runId: string, events: readonly JournalEvent[]): void;
+  /** Recorded in run-start so that resume can load the same config. */
+  origin?: { config?: string };
 }
 
 /** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */
@@ -116,6 +118,7 @@ export class Runtime {
       prompts,
       tools: this.toolsFor(spec),
       ...(parent ? { parent } : {}),
+      ...(this.options.origin ? { origin: this.options.origin } : {}),
     };
   }
 
@@ -130,17 +133,43 @@ export class Runtime {
     const driver = this.driverFor(new RunEngine(start, this.planFor(start)), journal);
     const { seq: _seq, ...draft } = start;
     driver.push(draft);
-    return driver.drive();
+    return this.endPausedChildren(await driver.drive());
   }
 
   async resume(runId: string, inject: Array<Unsequenced<WorldEvent>> = []): Promise<RunOutcome> {
+    return this.continueRun(runId, inject, true);
+  }
+
+  private async continueRun(
+    runId: string,
+    inject: Array<Unsequenced<WorldEvent>>,
+    rearm: boolean,
+  ): Promise<RunOutcome> {
     const { engine, journal } = await this.load(runId);
     const driver = this.driverFor(engine, journal);
     if (!engine.finished) {
       for (const event of inject) driver.push(event);
-      driver.rearm();
+      if (rearm) driver.rearm();
     }
-    return driver.drive();
+    return this.endPausedChildren(await driver.drive());
+  }
+
+  /**
+   * A run that ended (failed in another branch, or was cancelled) while a sub-workflow was paused
+   * would leave that child waiting forever for a decision nobody can use: cancel it.
+   */
+  private async endPausedChildren(outcome: RunOutcome): Promise<RunOutcome> {
+    if (
+      outcome.status !== 'completed' &&
+      outcome.status !== 'failed' &&
+      outcome.status !== 'cancelled'
+    )
+      return outcome;
+    for (const child of await this.store.listRuns({ parentRunId: outcome.runId })) {
+      if (child.status === 'waiting' || child.status === 'outcome-unknown')
+        await this.cancel(child.runId, `parent run ${outcome.runId} ended (${outcome.status})`);
+    }
+    return outcome;
   }
 
   async approve(
@@ -183,7 +212,8 @@ export class Runtime {
   }
 
   async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunOutcome> {
-    return this.resume(runId, [{ type: 'run-cancel', at: this.clock.now(), reason }]);
+    // No re-arming: a run about to end must not repeat its in-flight model calls or children first.
+    return this.continueRun(runId, [{ type: 'run-cancel', at: this.clock.now(), reason }], false);
   }
 
   async getRun(runId: string): Promise<RunRecord> {
@@ -236,6 +266,19 @@ export class Runtime {
     const loaded = await loadJournal(this.store, run);
     const first = loaded.events[0];
     const plan = first?.type === 'run-start' ? this.planFor(first) : undefined;
+    if (first?.type === 'run-start' && !loaded.events.some((e) => e.type === 'run-end')) {
+      // Refuse before appending anything: a run resumed without its tools would fail steps for a
+      // reason that has nothing to do with the workflow.
+      for (const name of Object.keys(first.tools)) {
+        if (!this.tools.get(name))
+          throw new ToolNotFoundError(
+            name,
+            `run ${runId}`,
+            this.tools.names(),
+            first.origin?.config,
+          );
+      }
+    }
     const { engine } = await replayJournal(loaded.events, plan);
     return { engine, journal: new RunJournal(this.store, runId, loaded.headSeq, loaded.lastHash) };
   }
@@ -253,21 +296,33 @@ export class Runtime {
 
   private async runChild(parent: RunStartEvent, start: ChildRunStartEvent): Promise<RunOutcome> {
     if (await this.store.getRun(start.childRunId)) return this.resume(start.childRunId);
-    const parentSpec = parent.spec as unknown as WorkflowSpec;
-    const child = parentSpec.workflows?.[start.workflow];
-    if (!child)
-      throw new SwitchyardError(
-        'WORKFLOW_NOT_FOUND',
-        `sub-workflow '${start.workflow}' is not bundled with ${parent.workflow}`,
-      );
-    const spec: WorkflowSpec = {
-      ...child,
-      ...(parentSpec.workflows ? { workflows: parentSpec.workflows } : {}),
-    };
-    const childStart = this.prepareStart(spec, start.input, parent.prompts, start.childRunId, {
-      runId: parent.runId,
-      path: start.path,
-    });
+    let childStart: RunStartEvent;
+    try {
+      const parentSpec = parent.spec as unknown as WorkflowSpec;
+      const child = parentSpec.workflows?.[start.workflow];
+      if (!child)
+        throw new SwitchyardError(
+          'WORKFLOW_NOT_FOUND',
+          `sub-workflow '${start.workflow}' is not bundled with ${parent.workflow}`,
+        );
+      const spec: WorkflowSpec = {
+        ...child,
+        ...(parentSpec.workflows ? { workflows: parentSpec.workflows } : {}),
+      };
+      childStart = this.prepareStart(spec, start.input, parent.prompts, start.childRunId, {
+        runId: parent.runId,
+        path: start.path,
+      });
+    } catch (error) {
+      // The child cannot start (not bundled, invalid input, unknown tool): the step's outcome.
+      if (!(error instanceof SwitchyardError)) throw error;
+      return {
+        runId: start.childRunId,
+        status: 'failed',
+        error: { type: 'error', code: error.code, message: error.message },
+        pending: [],
+      };
+    }
     return this.launch(childStart);
   }
 

@@ -1,0 +1,467 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { SwitchyardError } from '../core/errors.js';
+import type { JournalEvent } from '../core/events.js';
+import type { JsonValue } from '../core/json.js';
+import type { JournalStore, RunStatus } from '../core/ports.js';
+import { DEFAULT_STORE_URL, openStore } from '../journal/open-store.js';
+import type { FaultHooks, RunOutcome } from '../runtime/driver.js';
+import { viewRun } from '../runtime/run-view.js';
+import { Runtime } from '../runtime/runtime.js';
+import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
+import { buildModels, findConfig, loadConfig, loadTools, type LoadedConfig } from './config.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { Progress } from './progress.js';
+import {
+  bold,
+  dim,
+  red,
+  renderOutcome,
+  renderRunView,
+  renderVerify,
+  statusColor,
+} from './render.js';
+
+interface GlobalOptions {
+  store?: string;
+  config?: string;
+  json?: boolean;
+  debug?: boolean;
+  seed?: number;
+}
+
+export class UsageError extends SwitchyardError {
+  constructor(message: string, hint?: string) {
+    super('USAGE', message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** Everything a command needs, opened lazily from the global options. */
+class Session {
+  private storeInstance: JournalStore | undefined;
+
+  constructor(
+    readonly options: GlobalOptions,
+    readonly cwd: string,
+  ) {}
+
+  config(specFile?: string): LoadedConfig {
+    const file = this.options.config
+      ? path.resolve(this.cwd, this.options.config)
+      : findConfig(specFile ? path.dirname(path.resolve(this.cwd, specFile)) : this.cwd, this.cwd);
+    return loadConfig(file, this.cwd);
+  }
+
+  /** The config a run was started with (recorded in its run-start), unless --config says otherwise. */
+  async configForRun(runId: string): Promise<LoadedConfig> {
+    if (this.options.config) return this.config();
+    const store = await this.store(this.config());
+    const [first] = await store.read(runId, 0);
+    const recorded = first
+      ? (JSON.parse(first.body) as { origin?: { config?: string } }).origin?.config
+      : undefined;
+    return recorded && existsSync(recorded) ? loadConfig(recorded, this.cwd) : this.config();
+  }
+
+  async store(config?: LoadedConfig): Promise<JournalStore> {
+    if (!this.storeInstance) {
+      const url =
+        this.options.store ??
+        process.env.SWITCHYARD_STORE ??
+        config?.config.store ??
+        DEFAULT_STORE_URL;
+      this.storeInstance = await openStore(url, { cwd: this.cwd });
+    }
+    return this.storeInstance;
+  }
+
+  async runtime(config: LoadedConfig, progress?: Progress): Promise<Runtime> {
+    const faults = faultHooks(process.env.SWITCHYARD_FAULT);
+    return new Runtime({
+      store: await this.store(config),
+      tools: await loadTools(config),
+      models: buildModels(config.config, this.options.seed),
+      ...(faults ? { faults } : {}),
+      ...(progress ? { onEvents: (runId, events) => progress.update(runId, events) } : {}),
+      ...(config.file ? { origin: { config: config.file } } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.storeInstance?.close();
+  }
+
+  print(human: () => string, machine: () => unknown): void {
+    process.stdout.write(`${this.options.json ? JSON.stringify(machine(), null, 2) : human()}\n`);
+  }
+}
+
+function parseJsonArgument(value: string, what: string, cwd: string): JsonValue {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = readFileSync(path.resolve(cwd, value.slice(1)), 'utf8');
+    } catch {
+      throw new UsageError(`${what} file ${value.slice(1)} cannot be read`);
+    }
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new UsageError(
+      `${what} is not valid JSON: ${(error as Error).message}`,
+      `pass JSON, e.g. '{"name":"Ada"}', or @file.json`,
+    );
+  }
+}
+
+function outcomeExit(outcome: RunOutcome): number {
+  if (outcome.status === 'completed') return EXIT.ok;
+  if (outcome.status === 'waiting' || outcome.status === 'outcome-unknown') return EXIT.paused;
+  return EXIT.runFailed;
+}
+
+async function reportOutcome(
+  session: Session,
+  runtime: Runtime,
+  outcome: RunOutcome,
+): Promise<number> {
+  const run = await runtime.getRun(outcome.runId);
+  const view = viewRun(run, await runtime.events(outcome.runId));
+  session.print(
+    () =>
+      renderOutcome(outcome, view) +
+      (view.simulatedModelCalls ? `\n${dim('model: simulated (no provider configured)')}` : ''),
+    () => ({ ...outcome, summary: summaryOf(view) }),
+  );
+  return outcomeExit(outcome);
+}
+
+function summaryOf(view: ReturnType<typeof viewRun>): Record<string, JsonValue> {
+  return {
+    events: view.events,
+    steps: view.steps.length,
+    toolCalls: view.toolCalls,
+    modelCalls: view.modelCalls,
+    simulatedModelCalls: view.simulatedModelCalls,
+    retries: view.retries,
+  };
+}
+
+/** Parses SWITCHYARD_FAULT (kill-after-event:N, kill-after-effect:N) for crash testing. */
+function faultHooks(spec: string | undefined): FaultHooks | undefined {
+  if (!spec) return undefined;
+  const match = /^(kill-after-event|kill-after-effect):(\d+)$/.exec(spec);
+  if (!match)
+    throw new UsageError(
+      `SWITCHYARD_FAULT=${spec} is not understood`,
+      'use kill-after-event:N or kill-after-effect:N',
+    );
+  const limit = Number(match[2]);
+  let count = 0;
+  const kill = (): never => {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('unreachable');
+  };
+  if (match[1] === 'kill-after-event') {
+    return {
+      afterAppend(events) {
+        count += events.length;
+        if (count >= limit) kill();
+      },
+    };
+  }
+  return {
+    afterEffect() {
+      count += 1;
+      if (count >= limit) kill();
+    },
+  };
+}
+
+export function buildProgram(cwd: string, exit: { code: number }): Command {
+  const program = new Command('switchyard')
+    .description('Deterministic, crash-safe workflows for LLM agents')
+    .version('0.1.0')
+    .option(
+      '--store <url>',
+      `journal store: sqlite:PATH, postgres://…, memory: (default ${DEFAULT_STORE_URL})`,
+    )
+    .option(
+      '--config <file>',
+      'config file (default: switchyard.config.yaml next to the spec or in the working directory)',
+    )
+    .option('--json', 'machine-readable output')
+    .option('--debug', 'print stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(red(text)) });
+
+  const session = (): Session => new Session(program.opts<GlobalOptions>(), cwd);
+  const run =
+    (action: (s: Session, ...args: never[]) => Promise<number>) =>
+    async (...args: unknown[]): Promise<void> => {
+      const s = session();
+      const command = args[args.length - 1] as Command;
+      Object.assign(s.options, command.opts());
+      try {
+        exit.code = await action(s, ...(args as never[]));
+      } finally {
+        await s.close();
+      }
+    };
+
+  program
+    .command('validate <spec>')
+    .description('check a workflow file and print its spec hash')
+    .action(
+      run(async (s, file: string) => {
+        const loaded = await loadWorkflowFile(path.resolve(cwd, file));
+        s.print(
+          () =>
+            `${bold('ok')} ${loaded.spec.name}: ${countSteps(loaded.spec.steps)} steps, spec ${loaded.specHash}`,
+          () => ({ ok: true, workflow: loaded.spec.name, specHash: loaded.specHash }),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('run <spec>')
+    .description('start a run and drive it until it finishes or waits')
+    .option('--input <json>', 'workflow input as JSON or @file.json', '{}')
+    .addOption(
+      new Option('--seed <n>', 'seed for the simulated model').argParser((v) =>
+        Number.parseInt(v, 10),
+      ),
+    )
+    .action(
+      run(async (s, file: string, options: { input: string }) => {
+        const specFile = path.resolve(cwd, file);
+        const loaded = await loadWorkflowFile(specFile);
+        const input = parseJsonArgument(options.input, '--input', cwd);
+        const config = s.config(file);
+        const progress = new Progress(!s.options.json);
+        const runtime = await s.runtime(config, progress);
+        let outcome: RunOutcome;
+        try {
+          outcome = await runtime.start(loaded, input, {
+            onStarted: (runId) => progress.start(runId),
+          });
+        } finally {
+          progress.stop();
+        }
+        return reportOutcome(s, runtime, outcome);
+      }),
+    );
+
+  program
+    .command('resume <runId>')
+    .description('continue a run after a crash or restart (finished steps are not redone)')
+    .action(
+      run(async (s, runId: string) => {
+        const progress = new Progress(!s.options.json);
+        const runtime = await s.runtime(await s.configForRun(runId), progress);
+        progress.start(runId);
+        try {
+          return await reportOutcome(s, runtime, await runtime.resume(runId));
+        } finally {
+          progress.stop();
+        }
+      }),
+    );
+
+  program
+    .command('approve <runId> <stepPath>')
+    .description('approve (or --reject) a pending approval and continue the run')
+    .option('--reject', 'reject instead of approving')
+    .option('--value <json>', 'a value to hand to the workflow with the decision')
+    .option('--comment <text>', 'a note kept in the journal')
+    .action(
+      run(
+        async (
+          s,
+          runId: string,
+          stepPath: string,
+          options: { reject?: boolean; value?: string; comment?: string },
+        ) => {
+          const runtime = await s.runtime(await s.configForRun(runId));
+          const outcome = await runtime.approve(runId, stepPath, {
+            approved: !options.reject,
+            ...(options.value === undefined
+              ? {}
+              : { value: parseJsonArgument(options.value, '--value', cwd) }),
+            ...(options.comment === undefined ? {} : { comment: options.comment }),
+          });
+          return reportOutcome(s, runtime, outcome);
+        },
+      ),
+    );
+
+  program
+    .command('resolve <runId> <stepPath>')
+    .description('decide a call whose outcome is unknown after a crash')
+    .option('--retry', 'it did not happen: call it again (same idempotency key)')
+    .option('--complete', 'it happened: record --value as its output')
+    .option('--fail', 'fail the step (its onError policy applies)')
+    .option('--value <json>', 'output to record with --complete')
+    .action(
+      run(
+        async (
+          s,
+          runId: string,
+          stepPath: string,
+          options: { retry?: boolean; complete?: boolean; fail?: boolean; value?: string },
+        ) => {
+          const chosen = (['retry', 'complete', 'fail'] as const).filter((k) => options[k]);
+          if (chosen.length !== 1)
+            throw new UsageError('choose exactly one of --retry, --complete, --fail');
+          const runtime = await s.runtime(await s.configForRun(runId));
+          const value =
+            options.value === undefined
+              ? undefined
+              : parseJsonArgument(options.value, '--value', cwd);
+          return reportOutcome(
+            s,
+            runtime,
+            await runtime.resolveOutcome(runId, stepPath, chosen[0] as 'retry', value),
+          );
+        },
+      ),
+    );
+
+  program
+    .command('cancel <runId>')
+    .description('cancel a run')
+    .option('--reason <text>', 'why, kept in the journal')
+    .action(
+      run(async (s, runId: string, options: { reason?: string }) => {
+        const runtime = await s.runtime(await s.configForRun(runId));
+        return reportOutcome(s, runtime, await runtime.cancel(runId, options.reason));
+      }),
+    );
+
+  program
+    .command('replay <runId>')
+    .description(
+      're-derive every decision of a run from its journal without calling tools or models',
+    )
+    .option('--verify', 'check hashes and decisions (the default and only mode for now)')
+    .action(
+      run(async (s, runId: string) => {
+        const runtime = new Runtime({ store: await s.store(s.config()) });
+        const report = await runtime.verify(runId);
+        s.print(
+          () => renderVerify(report),
+          () => report,
+        );
+        return report.ok ? EXIT.ok : EXIT.verifyFailed;
+      }),
+    );
+
+  const runs = program.command('runs').description('list and inspect runs');
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .option('--status <status>', 'only runs with this status')
+    .option('--workflow <name>', 'only runs of this workflow')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--all', 'include sub-workflow runs')
+    .action(
+      run(
+        async (
+          s,
+          options: { status?: RunStatus; workflow?: string; limit: string; all?: boolean },
+        ) => {
+          const store = await s.store(s.config());
+          const list = await store.listRuns({
+            ...(options.status ? { status: options.status } : {}),
+            ...(options.workflow ? { workflow: options.workflow } : {}),
+            ...(options.all ? {} : { parentRunId: null }),
+            limit: Number.parseInt(options.limit, 10),
+          });
+          s.print(
+            () =>
+              list.length === 0
+                ? dim('no runs')
+                : list
+                    .map(
+                      (r) =>
+                        `${r.runId}  ${statusColor(r.status.padEnd(15))}  ${r.workflow.padEnd(20)}  ${new Date(r.createdAt).toISOString()}`,
+                    )
+                    .join('\n'),
+            () => list,
+          );
+          return EXIT.ok;
+        },
+      ),
+    );
+  runs
+    .command('show <runId>')
+    .description('steps, states, timings, retries and outcome of a run')
+    .action(
+      run(async (s, runId: string) => {
+        const runtime = new Runtime({ store: await s.store(s.config()) });
+        const view = viewRun(await runtime.getRun(runId), await runtime.events(runId));
+        s.print(
+          () => renderRunView(view),
+          () => view,
+        );
+        return EXIT.ok;
+      }),
+    );
+  runs
+    .command('events <runId>')
+    .description("print a run's journal")
+    .action(
+      run(async (s, runId: string) => {
+        const runtime = new Runtime({ store: await s.store(s.config()) });
+        const events = await runtime.events(runId);
+        s.print(
+          () => events.map(describeEvent).join('\n'),
+          () => events,
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  return program;
+}
+
+function countSteps(steps: ReadonlyArray<{ kind: string }>): number {
+  return steps.length;
+}
+
+function describeEvent(event: JournalEvent): string {
+  const { seq, type, at: _at, ...rest } = event as JournalEvent & Record<string, unknown>;
+  const where = typeof rest.path === 'string' ? ` ${rest.path}` : '';
+  delete rest.path;
+  const detail = JSON.stringify(rest);
+  return `${String(seq).padStart(6)}  ${type.padEnd(22)}${where}  ${dim(detail.length > 160 ? `${detail.slice(0, 160)}…` : detail)}`;
+}
+
+/** Turns any error into `error[CODE]: message` plus a hint; stack traces only with --debug. */
+export function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof SpecValidationError) {
+    process.stderr.write(`${red(`error[${error.code}]`)}: ${error.message}\n`);
+    for (const issue of error.issues)
+      process.stderr.write(`  ${red(`[${issue.code}]`)} ${formatSpecIssue(issue)}\n`);
+    if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SwitchyardError) {
+    const where = error.file
+      ? `${error.file}${error.line ? `:${error.line}:${error.column ?? 1}` : ''}: `
+      : '';
+    process.stderr.write(`${red(`error[${error.code}]`)}: ${where}${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${dim('hint:')} ${error.hint}\n`);
+    if (debug) process.stderr.write(`${error.stack ?? ''}\n`);
+    return exitCodeFor(error.code);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `${red('error[INTERNAL]')}: ${message}\n  ${dim('hint:')} this is a bug in Switchyard; rerun with --debug and report it\n`,
+  );
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+  return EXIT.internal;
+}

@@ -1,0 +1,96 @@
+import type { JsonValue } from '../core/json.js';
+import type { RunOutcome } from '../runtime/driver.js';
+import type { RunView } from '../runtime/run-view.js';
+import type { VerifyReport } from '../runtime/runtime.js';
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) =>
+  useColor ? `\u001b[${code}m${text}\u001b[0m` : text;
+export const bold = paint(1);
+export const dim = paint(2);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+
+export function statusColor(status: string): string {
+  if (status === 'completed') return green(status);
+  if (status === 'failed' || status === 'cancelled') return red(status);
+  if (status === 'waiting' || status === 'outcome-unknown' || status === 'running')
+    return yellow(status);
+  return status;
+}
+
+function json(value: JsonValue | undefined): string {
+  return JSON.stringify(value ?? null, null, 2);
+}
+
+export function renderOutcome(outcome: RunOutcome, view: RunView): string {
+  const lines = [`${bold('run')} ${outcome.runId}  ${statusColor(outcome.status)}`];
+  lines.push(renderSummary(view));
+  if (outcome.status === 'completed') lines.push(`${bold('output')}\n${json(outcome.output)}`);
+  if (outcome.error) lines.push(`${red('error')} ${outcome.error.type}: ${outcome.error.message}`);
+  for (const item of outcome.pending) lines.push(renderPending(outcome.runId, item));
+  return lines.join('\n');
+}
+
+export function renderPending(rootRunId: string, item: RunOutcome['pending'][number]): string {
+  if (item.kind === 'approval') {
+    return [
+      `${yellow('waiting for approval')} at ${item.path}: ${item.message}`,
+      `  approve: switchyard approve ${rootRunId} ${item.path}`,
+      `  reject:  switchyard approve ${rootRunId} ${item.path} --reject`,
+    ].join('\n');
+  }
+  return [
+    `${yellow('outcome unknown')} at ${item.path}: ${item.message}`,
+    `  the process stopped while this unsafe call was in flight; check the system it acts on, then:`,
+    `  it happened:     switchyard resolve ${rootRunId} ${item.path} --complete [--value JSON]`,
+    `  it did not:      switchyard resolve ${rootRunId} ${item.path} --retry`,
+    `  give up:         switchyard resolve ${rootRunId} ${item.path} --fail`,
+  ].join('\n');
+}
+
+export function renderSummary(view: RunView): string {
+  const counts = new Map<string, number>();
+  for (const step of view.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
+  const steps = [...counts.entries()].map(([status, n]) => `${n} ${status}`).join(', ');
+  const duration = view.endedAt === undefined ? '' : ` in ${view.endedAt - view.startedAt} ms`;
+  const models = view.modelCalls
+    ? `, ${view.modelCalls} model calls${view.simulatedModelCalls ? ` (${view.simulatedModelCalls} simulated)` : ''}`
+    : '';
+  return dim(
+    `journal: ${view.events} events, steps: ${steps || 'none'}, ${view.toolCalls} tool calls${models}, ${view.retries} retries${duration}`,
+  );
+}
+
+export function renderRunView(view: RunView): string {
+  const lines = [
+    `${bold('run')} ${view.run.runId}  ${statusColor(view.run.status)}`,
+    `workflow ${view.run.workflow}  spec ${view.run.specHash.slice(0, 12)}${view.run.parentRunId ? `  parent ${view.run.parentRunId}` : ''}`,
+    renderSummary(view),
+    '',
+  ];
+  const width = Math.min(60, Math.max(4, ...view.steps.map((s) => s.path.length)));
+  lines.push(
+    dim(`${'STEP'.padEnd(width)}  ${'KIND'.padEnd(8)}  ${'STATUS'.padEnd(15)}  TRIES  TIME(ms)`),
+  );
+  for (const step of view.steps) {
+    const time = step.durationMs === undefined ? '-' : String(step.durationMs);
+    lines.push(
+      `${step.path.padEnd(width)}  ${step.kind.padEnd(8)}  ${statusColor(step.status.padEnd(15))}  ${String(step.attempts || '-').padStart(5)}  ${time.padStart(8)}` +
+        (step.error ? `\n${' '.repeat(width + 2)}${red(step.error)}` : ''),
+    );
+  }
+  if (view.output !== undefined) lines.push('', bold('output'), json(view.output));
+  if (view.error) lines.push('', `${red('error')} ${view.error.type}: ${view.error.message}`);
+  for (const item of view.pending)
+    lines.push('', renderPending(view.run.runId, { ...item, runId: view.run.runId }));
+  return lines.join('\n');
+}
+
+export function renderVerify(report: VerifyReport, indent = ''): string {
+  const head = report.ok
+    ? `${indent}${green('ok')} ${report.runId}: hash chain intact, ${report.decisionsChecked} decisions re-derived from ${report.events} events`
+    : `${indent}${red('FAILED')} ${report.runId}: ${report.error ? `error[${report.error.code}]: ${report.error.message}` : 'a sub-workflow run failed verification'}`;
+  return [head, ...report.children.map((child) => renderVerify(child, `${indent}  `))].join('\n');
+}

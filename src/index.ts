@@ -1,0 +1,69 @@
+/**
+ * Switchyard's public API. Everything a program embedding Switchyard needs is exported here; the
+ * PostgreSQL store is the `switchyard/postgres` subpath so the default install never loads it.
+ */
+export {
+  SwitchyardError,
+  NonJsonValueError,
+  type Failure,
+  type ErrorDetails,
+} from './core/errors.js';
+export type { JsonValue, JsonObject } from './core/json.js';
+export { canonicalJson } from './core/json.js';
+export { sha256Hex, hashJson } from './core/hash.js';
+export type * from './core/events.js';
+export type {
+  JournalStore,
+  RunRecord,
+  RunStatus,
+  RunFilter,
+  StoredEvent,
+  AppendRequest,
+  Clock,
+  IdSource,
+  ToolDefinition,
+  ToolContext,
+  ModelProvider,
+  ModelRequest,
+  ModelResponse,
+} from './core/ports.js';
+export type { WorkflowSpec, StepSpec, BlockSpec, StepKind } from './core/spec.js';
+export { WorkflowSchema, STEP_KINDS } from './core/spec.js';
+
+export { RunEngine, idempotencyKey } from './executor/engine.js';
+export { replayJournal } from './executor/replay.js';
+export { ReplayDivergenceError, JournalHashError, JournalInvalidError } from './executor/errors.js';
+
+export { MemoryJournalStore } from './journal/memory-store.js';
+export { openSqliteStore, SqliteJournalStore } from './journal/sqlite-store.js';
+export { openStore, DEFAULT_STORE_URL } from './journal/open-store.js';
+export {
+  JournalConflictError,
+  RunNotFoundError,
+  StoreCorruptError,
+  StoreUnavailableError,
+} from './journal/errors.js';
+
+export { SimulatedModel, type SimulatedModelOptions } from './providers/simulated.js';
+export { ModelRegistry } from './providers/registry.js';
+export { ToolRegistry, defineTool } from './tools/registry.js';
+
+export {
+  Runtime,
+  type RuntimeOptions,
+  type RunnableWorkflow,
+  type VerifyReport,
+} from './runtime/runtime.js';
+export type { RunOutcome, FaultHooks } from './runtime/driver.js';
+export { viewRun, type RunView, type StepRow } from './runtime/run-view.js';
+export { systemClock, randomIds } from './runtime/clock.js';
+
+export {
+  loadWorkflowFile,
+  parseWorkflow,
+  specHash,
+  workflow,
+  SpecValidationError,
+  formatSpecIssue,
+  workflowJsonSchema,
+} from './spec/index.js';

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, cliJson } from '../support/cli.js';
+
+interface Outcome {
+  runId: string;
+  status: string;
+  output?: Record<string, unknown>;
+  pending: Array<{ path: string; kind: string }>;
+  summary: { retries: number; simulatedModelCalls: number; toolCalls: number };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-examples-'));
+const store = `--store=sqlite:${path.join(dir, 'journal.db')}`;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function verified(runId: string): void {
+  const replay = cli(['replay', runId, '--verify', store]);
+  expect(replay.stderr).toBe('');
+  expect(replay.status).toBe(0);
+  expect(replay.stdout).toContain(`ok ${runId}`);
+}
+
+describe('examples run through the CLI', () => {
+  it('hello: a tool step feeds an agent step on the simulated model, labelled as simulated', () => {
+    const run = cliJson<Outcome>([
+      'run',
+      'examples/hello/hello.yaml',
+      '--input',
+      '{"name":"Ada"}',
+      store,
+    ]);
+    expect(run.status).toBe(0);
+    expect(run.body.output?.draft).toBe('Hello, Ada!');
+    expect(typeof run.body.output?.polished).toBe('string');
+    expect(run.body.summary.simulatedModelCalls).toBe(1);
+    verified(run.body.runId);
+  });
+
+  it('hello: a missing required input is refused before a run starts', () => {
+    const run = cli(['run', 'examples/hello/hello.yaml', store]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/error\[INPUT_INVALID\]/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('fan-out: every order is charged despite a flaky payment tool, thanks to retries', () => {
+    const run = cliJson<Outcome>(['run', 'examples/fan-out/fan-out.yaml', store]);
+    expect(run.status).toBe(0);
+    expect(run.body.output).toEqual({ charged: 12, total: 942 });
+    expect(run.body.summary.retries).toBeGreaterThan(0);
+    verified(run.body.runId);
+  });
+
+  it('approval: the run waits durably, exits, and completes after approve in a new process', () => {
+    const first = cliJson<Outcome>(['run', 'examples/approval/approval.yaml', store]);
+    expect(first.status).toBe(3);
+    expect(first.body.status).toBe('waiting');
+    expect(first.body.pending).toEqual([
+      expect.objectContaining({ path: 'review', kind: 'approval' }),
+    ]);
+    const approved = cliJson<Outcome>([
+      'approve',
+      first.body.runId,
+      'review',
+      '--comment',
+      'ops',
+      store,
+    ]);
+    expect(approved.status).toBe(0);
+    expect(approved.body.output).toEqual({ total: 231, approvedBy: 'ops', notice: 'refunded 231' });
+    verified(first.body.runId);
+  });
+
+  it('approval: rejecting fails the run and approving twice is refused', () => {
+    const first = cliJson<Outcome>(['run', 'examples/approval/approval.yaml', store]);
+    const rejected = cliJson<Outcome>(['approve', first.body.runId, 'review', '--reject', store]);
+    expect(rejected.status).toBe(1);
+    expect(rejected.body.status).toBe('failed');
+    const again = cli(['approve', first.body.runId, 'review', store]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/error\[NOT_PENDING\]/);
+  });
+
+  it('sub-workflow: each order is charged by a child run with its own verified journal', () => {
+    const run = cliJson<Outcome>(['run', 'examples/sub-workflow/parent.yaml', store]);
+    expect(run.status).toBe(0);
+    expect(run.body.output?.total).toBe(231);
+    expect(run.body.output?.notices).toHaveLength(3);
+    const children = cliJson<Array<{ runId: string; parentRunId: string }>>([
+      'runs',
+      'list',
+      '--all',
+      store,
+    ]);
+    expect(children.body.filter((r) => r.parentRunId === run.body.runId)).toHaveLength(3);
+    verified(run.body.runId);
+  });
+
+  it('demo: branches, fan-out, retries and an agent step, with a journal summary', () => {
+    const run = cli(['run', 'examples/demo/demo.yaml', store]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/journal: \d+ events, steps: \d+ completed/);
+    expect(run.stdout).toContain('model: simulated');
+  });
+
+  it('runs show lists steps with states and attempts', () => {
+    const run = cliJson<Outcome>(['run', 'examples/fan-out/fan-out.yaml', store]);
+    const show = cliJson<{ steps: Array<{ path: string; status: string; attempts: number }> }>([
+      'runs',
+      'show',
+      run.body.runId,
+      store,
+    ]);
+    expect(show.body.steps.find((s) => s.path === 'total')?.status).toBe('completed');
+    expect(show.body.steps.some((s) => s.path.startsWith('charge/') && s.attempts > 1)).toBe(true);
+  });
+});
