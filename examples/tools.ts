@@ -51,7 +51,7 @@ export const charge = defineTool({
 export const sum = defineTool({
   name: 'math.sum',
   retry: 'safe',
-  execute: (input) => ((input as { values: number[] }).values ?? []).reduce((a, b) => a + b, 0),
+  execute: (input) => ((input as { values?: number[] }).values ?? []).reduce((a, b) => a + b, 0),
 });
 
 export const notify = defineTool({

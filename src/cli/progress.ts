@@ -15,7 +15,7 @@ export class Progress {
   private started = 0;
 
   constructor(wanted: boolean) {
-    this.enabled = wanted && Boolean(process.stderr.isTTY);
+    this.enabled = wanted && process.stderr.isTTY;
   }
 
   start(runId: string): void {

@@ -95,7 +95,7 @@ export interface ToolDefinition {
   retry?: 'safe' | 'unsafe';
   /** JSON Schema for the input, checked before the call. */
   inputSchema?: JsonValue;
-  execute(input: JsonValue, context: ToolContext): Promise<unknown> | unknown;
+  execute(input: JsonValue, context: ToolContext): unknown;
 }
 
 export interface ModelRequest {

@@ -157,7 +157,7 @@ function blockFields() {
   };
 }
 
-export const BlockSchema: z.ZodType<BlockSpec> = z.strictObject(blockFields()) as never;
+export const BlockSchema: z.ZodType<BlockSpec> = z.strictObject(blockFields());
 
 const ToolStep = z.strictObject({
   ...common,
@@ -227,7 +227,7 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ParallelStep,
   WorkflowStep,
   ApprovalStep,
-]) as never;
+]);
 
 export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
   .strictObject({
@@ -248,4 +248,4 @@ export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
       )
       .optional(),
   })
-  .transform(({ $schema: _ignored, ...rest }) => rest) as never;
+  .transform(({ $schema: _ignored, ...rest }) => rest);

@@ -81,14 +81,11 @@ class Frame {
 
   /** A step visible from this frame: in this block or an enclosing one, and already settled. */
   view(id: string): StepView | undefined {
-    for (let frame: Frame | null = this; frame; frame = frame.parent) {
-      const index = frame.block.indexById.get(id);
-      if (index === undefined) continue;
-      const node = frame.nodes[index];
-      if (!node || node.state === 'pending' || node.state === 'running') return undefined;
-      return node.view();
-    }
-    return undefined;
+    const index = this.block.indexById.get(id);
+    if (index === undefined) return this.parent?.view(id);
+    const node = this.nodes[index];
+    if (!node || node.state === 'pending' || node.state === 'running') return undefined;
+    return node.view();
   }
 }
 
@@ -374,19 +371,18 @@ export class RunEngine {
 
   // ---- leaves -------------------------------------------------------------------------------
 
-  private startAttempt(node: StepNode): void {
+  private startAttempt(node: StepNode): void | Promise<void> {
     node.attempt += 1;
     const spec = node.step.spec;
     const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
     if (spec.kind === 'tool') {
       const info = this.start.tools[spec.tool];
       if (!info) {
-        this.failStep(node, {
+        return this.failStep(node, {
           type: 'tool-not-found',
           message: `tool '${spec.tool}' was not registered when the run started`,
           retryable: false,
         });
-        return;
       }
       const call: Unsequenced<ToolCallStartEvent> = {
         type: 'tool-call-start',
@@ -405,17 +401,15 @@ export class RunEngine {
     } else if (spec.kind === 'agent') {
       const template = this.start.prompts[spec.prompt];
       if (template === undefined) {
-        this.failStep(node, {
+        return this.failStep(node, {
           type: 'prompt-missing',
           message: `prompt ${spec.prompt} was not loaded`,
           retryable: false,
         });
-        return;
       }
       const rendered = renderPrompt(template, node.input);
       if (!rendered.ok) {
-        this.failStep(node, { type: 'prompt-render', message: rendered.message, retryable: false });
-        return;
+        return this.failStep(node, { type: 'prompt-render', message: rendered.message, retryable: false });
       }
       const request: Record<string, JsonValue> = {
         prompt: rendered.text,
@@ -456,7 +450,7 @@ export class RunEngine {
     this.waiting.delete(node.path);
   }
 
-  private attemptFailed(node: StepNode, failure: Failure): void {
+  private attemptFailed(node: StepNode, failure: Failure): void | Promise<void> {
     if (node.state !== 'running') return;
     const retry = node.step.retry;
     if (failure.retryable && node.attempt < retry.maxAttempts) {
@@ -471,13 +465,13 @@ export class RunEngine {
       });
       return;
     }
-    this.failStep(node, failure);
+    return this.failStep(node, failure);
   }
 
   private interrupted(node: StepNode): void {
     const call = node.lastCall as Unsequenced<ToolCallStartEvent>;
     if (call.safe) {
-      this.wait(node, 'tool', { ...call, at: this.at });
+      this.wait(node, 'tool', this.reissue(node, call));
       return;
     }
     this.wait(node, 'outcome', {
@@ -498,7 +492,7 @@ export class RunEngine {
     const call = node.lastCall as Unsequenced<ToolCallStartEvent>;
     if (action === 'retry') {
       // Same attempt, same idempotency key: a remote system that deduplicates by key stays exactly-once.
-      this.wait(node, 'tool', { ...call, at: this.at });
+      this.wait(node, 'tool', this.reissue(node, call));
       return;
     }
     if (action === 'complete') return this.settle(node, 'completed', value ?? null, null, false);
@@ -507,6 +501,26 @@ export class RunEngine {
       message: `the outcome of ${call.tool} was unknown and an operator marked it failed`,
       retryable: false,
     });
+  }
+
+  /**
+   * The same call (attempt, key, input) issued again now. Its deadline is measured from now: the old
+   * one may have passed while the process was down or the operator deliberated, and a call re-issued
+   * past its deadline would time out at once, however fast the tool.
+   */
+  private reissue(
+    node: StepNode,
+    call: Unsequenced<ToolCallStartEvent>,
+  ): Unsequenced<ToolCallStartEvent> {
+    const { timeoutAt: _stale, ...rest } = call;
+    const timeoutMs = node.step.spec.timeoutMs;
+    const next = {
+      ...rest,
+      at: this.at,
+      ...(timeoutMs === undefined ? {} : { timeoutAt: this.at + timeoutMs }),
+    };
+    node.lastCall = next;
+    return next;
   }
 
   // ---- settling -----------------------------------------------------------------------------
@@ -625,7 +639,7 @@ export class RunEngine {
     while (node.children.size < concurrency && node.nextItem < node.items.length) {
       const index = node.nextItem++;
       this.openFrame(node, node.step.body as PlannedBlock, String(index), {
-        item: node.items[index] as JsonValue,
+        item: node.items[index],
         index,
       });
     }
@@ -727,11 +741,11 @@ export class RunEngine {
   }
 
   private cancelNodes(frame: Frame): void {
-    for (const node of frame.nodes) if (node && node.state === 'running') this.cancelNode(node);
+    for (const node of frame.nodes) if (node?.state === 'running') this.cancelNode(node);
   }
 
   private cancelNode(node: StepNode): void {
-    if (node.fallback && node.fallback.state === 'running') this.cancelNode(node.fallback);
+    if (node.fallback?.state === 'running') this.cancelNode(node.fallback);
     if (node.waiting) this.release(node);
     this.cancelChildren(node);
     node.state = 'cancelled';

@@ -1,4 +1,4 @@
-import { Validator, type Schema } from '@cfworker/json-schema';
+import { Validator } from '@cfworker/json-schema';
 import type { Failure } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { AgentStepSpec } from '../core/spec.js';
@@ -11,7 +11,7 @@ const validators = new WeakMap<object, Validator>();
 function validatorFor(schema: Record<string, JsonValue>): Validator {
   let validator = validators.get(schema);
   if (!validator) {
-    validator = new Validator(schema as unknown as Schema, '2020-12', false);
+    validator = new Validator(schema, '2020-12', false);
     validators.set(schema, validator);
   }
   return validator;

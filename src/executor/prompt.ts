@@ -13,7 +13,7 @@ export function renderPrompt(template: string, input: JsonValue): RenderResult {
   const missing: string[] = [];
   const text = template.replace(PLACEHOLDER, (_whole, path: string) => {
     let value: JsonValue | undefined = input;
-    for (const part of path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+    for (const part of path.split(/\.|\[(\d+)\]/).filter((p): p is string => Boolean(p))) {
       if (/^\d+$/.test(part) && Array.isArray(value)) value = value[Number(part)];
       else value = isJsonObject(value) ? value[part] : undefined;
     }

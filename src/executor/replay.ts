@@ -1,4 +1,4 @@
-import { isWorldEvent, type JournalEvent, type RunStartEvent } from '../core/events.js';
+import { isWorldEvent, type JournalEvent } from '../core/events.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import { RunEngine, type Decision } from './engine.js';
 import { JournalInvalidError, ReplayDivergenceError } from './errors.js';
@@ -25,11 +25,11 @@ export async function replayJournal(
   plan?: WorkflowPlan,
 ): Promise<ReplayResult> {
   const first = events[0];
-  if (!first || first.type !== 'run-start') {
+  if (first?.type !== 'run-start') {
     throw new JournalInvalidError('the journal does not begin with run-start', { seq: 0 });
   }
-  const runId = (first as RunStartEvent).runId;
-  const engine = new RunEngine(first as RunStartEvent, plan);
+  const runId = (first).runId;
+  const engine = new RunEngine(first, plan);
   let index = 0;
   let checked = 0;
   while (index < events.length) {

@@ -337,7 +337,10 @@ export class PostgresJournalStore implements JournalStore {
   async #commitGroup(group: Pending[]): Promise<void> {
     if (group.length === 1) {
       const only = group[0] as Pending;
-      await this.#transaction(only.requests).then(only.resolve, only.reject);
+      await this.#transaction(only.requests).then(
+        () => only.resolve(),
+        (error: unknown) => only.reject(error),
+      );
       return;
     }
     const failures = new Array<unknown>(group.length);

@@ -120,7 +120,7 @@ export class RunDriver {
       const appended = await this.journal.append(batches, this.status(), this.deps.clock.now());
       this.deps.onEvents?.(this.journal.runId, appended);
       this.deps.faults?.afterAppend?.(appended);
-      for (const event of appended) this.perform(event as Decision);
+      for (const event of appended) this.perform(event);
     }
     for (const entry of this.live.values()) {
       entry.abort.abort();
@@ -398,7 +398,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

@@ -46,3 +46,17 @@ export class RunNotWaitingError extends SwitchyardError {
     });
   }
 }
+
+export class PendingAmbiguousError extends SwitchyardError {
+  constructor(runId: string, path: string, what: string, runIds: string[]) {
+    super(
+      'PENDING_AMBIGUOUS',
+      `run ${runId} has an ${what} pending at step ${path} in ${runIds.length} runs: ${runIds.join(', ')}`,
+      {
+        path,
+        value: runIds,
+        hint: 'name the run itself (one of the run ids listed) instead of its parent',
+      },
+    );
+  }
+}

@@ -42,7 +42,7 @@ export class RunJournal {
     for (const batch of batches) {
       for (const draft of batch) {
         seq += 1;
-        const event = { ...draft, seq } as JournalEvent;
+        const event = { ...draft, seq };
         const encoded = encodeEvent(event, hash);
         hash = encoded.stored.hash;
         events.push(encoded.stored);

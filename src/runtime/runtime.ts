@@ -1,4 +1,4 @@
-import { Validator, type Schema } from '@cfworker/json-schema';
+import { Validator } from '@cfworker/json-schema';
 import { SwitchyardError } from '../core/errors.js';
 import type {
   ChildRunStartEvent,
@@ -33,6 +33,7 @@ import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
 import {
   InputInvalidError,
   ModelNotFoundError,
+  PendingAmbiguousError,
   RunNotWaitingError,
   ToolNotFoundError,
 } from './errors.js';
@@ -188,7 +189,7 @@ export class Runtime {
         ...(decision.comment === undefined ? {} : { comment: decision.comment }),
       },
     ]);
-    return this.resume(runId);
+    return this.resumeTree(target, runId);
   }
 
   /** Settles a call whose outcome is unknown: call it again (same key), record a value, or fail it. */
@@ -208,7 +209,18 @@ export class Runtime {
         ...(value === undefined ? {} : { value }),
       },
     ]);
-    return this.resume(runId);
+    return this.resumeTree(target, runId);
+  }
+
+  /**
+   * After a decision in run `target`, its ancestors may be able to go on (they waited for it): drive
+   * from the top of the run tree, which resumes every run below it, then report on `runId`.
+   */
+  private async resumeTree(target: string, runId: string): Promise<RunOutcome> {
+    let top = await this.getRun(target);
+    while (top.parentRunId !== null) top = await this.getRun(top.parentRunId);
+    const outcome = await this.resume(top.runId);
+    return top.runId === runId ? outcome : this.resume(runId);
   }
 
   async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunOutcome> {
@@ -289,7 +301,7 @@ export class Runtime {
       models: this.models,
       clock: this.clock,
       ...(this.options.faults ? { faults: this.options.faults } : {}),
-      ...(this.options.onEvents ? { onEvents: this.options.onEvents } : {}),
+      ...(this.options.onEvents ? { onEvents: (runId, events) => this.options.onEvents?.(runId, events) } : {}),
       runChild: (parent, start) => this.runChild(parent, start),
     });
   }
@@ -359,14 +371,15 @@ export class Runtime {
     type: 'approval-request' | 'outcome-unknown',
   ): Promise<string> {
     const seen: string[] = [];
-    const search = async (id: string): Promise<string | undefined> => {
+    const matches: string[] = [];
+    const search = async (id: string): Promise<void> => {
       const { engine } = await this.load(id);
       for (const decision of engine.outstanding()) {
         if (decision.type !== 'approval-request' && decision.type !== 'outcome-unknown') continue;
         seen.push(
           `${decision.path} (${decision.type === 'approval-request' ? 'approval' : 'outcome unknown'}${id === runId ? '' : ` in ${id}`})`,
         );
-        if (decision.type === type && decision.path === path) return id;
+        if (decision.type === type && decision.path === path) matches.push(id);
       }
       for (const child of await this.store.listRuns({ parentRunId: id })) {
         if (
@@ -375,19 +388,15 @@ export class Runtime {
           child.status === 'cancelled'
         )
           continue;
-        const found = await search(child.runId);
-        if (found) return found;
+        await search(child.runId);
       }
-      return undefined;
     };
-    const found = await search(runId);
-    if (!found)
-      throw new RunNotWaitingError(
-        runId,
-        path,
-        type === 'approval-request' ? 'approval' : 'unknown outcome',
-        seen,
-      );
+    await search(runId);
+    const what = type === 'approval-request' ? 'approval' : 'unknown outcome';
+    const [found, ...others] = matches;
+    if (found === undefined) throw new RunNotWaitingError(runId, path, what, seen);
+    // Sub-workflows started by a map share step paths: deciding for an arbitrary one is not on.
+    if (others.length > 0) throw new PendingAmbiguousError(runId, path, what, matches);
     return found;
   }
 }
@@ -398,7 +407,7 @@ function checkInput(spec: WorkflowSpec, input: unknown): void {
   assertJson(input, '$input');
   const schema = spec.input?.schema;
   if (!schema) return;
-  const result = new Validator(schema as unknown as Schema, '2020-12', false).validate(input);
+  const result = new Validator(schema, '2020-12', false).validate(input);
   if (result.valid) return;
   const detail = result.errors[result.errors.length - 1];
   const where = (detail?.instanceLocation ?? '#').replace(/^#/, '$input').replace(/\//g, '.');

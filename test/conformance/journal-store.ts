@@ -244,7 +244,7 @@ export function describeJournalStoreConformance(
       expect(won.length).toBe(1);
       expect(lost.length).toBe(1);
       expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(JournalConflictError);
-      const winner = results[0]?.status === 'fulfilled' ? a : b;
+      const winner = results[0].status === 'fulfilled' ? a : b;
       expect((await store.read('r', 1)).map((event) => event.hash)).toEqual(
         winner.events.map((event) => event.hash),
       );

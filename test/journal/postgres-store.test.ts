@@ -79,7 +79,7 @@ async function findUrl(): Promise<string> {
 }
 
 let url = '';
-let admin: postgres.Sql;
+let admin: postgres.Sql | undefined;
 const prefix = `sy_test_${process.pid}_${randomBytes(3).toString('hex')}`;
 let counter = 0;
 const freshSchema = (): string => `${prefix}_${counter++}`;
@@ -99,7 +99,7 @@ afterAll(async () => {
 });
 
 async function dropSchema(schema: string): Promise<void> {
-  await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await requireAdmin().unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
 describeJournalStoreConformance('postgres (group commit)', async () => {
@@ -187,7 +187,7 @@ describe('PostgresJournalStore', () => {
   it('a schema from a newer version is refused with StoreVersionError', async () => {
     const schema = freshSchema();
     await (await openPostgresStore(url, { schema })).close();
-    await admin.unsafe(`UPDATE "${schema}".meta SET value = '99' WHERE key = 'schema_version'`);
+    await requireAdmin().unsafe(`UPDATE "${schema}".meta SET value = '99' WHERE key = 'schema_version'`);
     await expect(openPostgresStore(url, { schema })).rejects.toBeInstanceOf(StoreVersionError);
     await dropSchema(schema);
   });
@@ -204,3 +204,8 @@ describe('PostgresJournalStore', () => {
     }
   });
 });
+
+function requireAdmin(): postgres.Sql {
+  if (!admin) throw new Error('the admin connection was not opened (beforeAll failed)');
+  return admin;
+}
