@@ -86,6 +86,15 @@ export function canonicalJson(value: JsonValue): string {
   return out + '}';
 }
 
+/**
+ * The value as it reads back from the journal: a fresh copy with object keys in canonical order.
+ * Whatever the executor acts on live must be this, not the producer's object: key order shows
+ * through (`$keys`, schema error order), and replay only ever sees the journaled form.
+ */
+export function canonicalCopy<T extends JsonValue>(value: T): T {
+  return JSON.parse(canonicalJson(value)) as T;
+}
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -409,7 +409,11 @@ export class RunEngine {
       }
       const rendered = renderPrompt(template, node.input);
       if (!rendered.ok) {
-        return this.failStep(node, { type: 'prompt-render', message: rendered.message, retryable: false });
+        return this.failStep(node, {
+          type: 'prompt-render',
+          message: rendered.message,
+          retryable: false,
+        });
       }
       const request: Record<string, JsonValue> = {
         prompt: rendered.text,

@@ -28,7 +28,7 @@ export async function replayJournal(
   if (first?.type !== 'run-start') {
     throw new JournalInvalidError('the journal does not begin with run-start', { seq: 0 });
   }
-  const runId = (first).runId;
+  const runId = first.runId;
   const engine = new RunEngine(first, plan);
   let index = 0;
   let checked = 0;

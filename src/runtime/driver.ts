@@ -10,7 +10,7 @@ import type {
   Unsequenced,
   WorldEvent,
 } from '../core/events.js';
-import type { JsonValue } from '../core/json.js';
+import { canonicalCopy, type JsonValue } from '../core/json.js';
 import type { Clock, RunStatus } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
 import type { ModelRegistry } from '../providers/registry.js';
@@ -116,7 +116,11 @@ export class RunDriver {
       }
       const worlds = this.inbox.splice(0);
       const batches: Array<Array<Unsequenced<JournalEvent>>> = [];
-      for (const world of worlds) batches.push([world, ...(await this.engine.handle(world))]);
+      for (const world of worlds) {
+        // Decide on the event as the journal will hold it, so replay sees the very same values.
+        const event = canonicalCopy(world as unknown as JsonValue) as unknown as World;
+        batches.push([event, ...(await this.engine.handle(event))]);
+      }
       const appended = await this.journal.append(batches, this.status(), this.deps.clock.now());
       this.deps.onEvents?.(this.journal.runId, appended);
       this.deps.faults?.afterAppend?.(appended);

@@ -9,7 +9,7 @@ import type {
   WorldEvent,
 } from '../core/events.js';
 import { hashJson } from '../core/hash.js';
-import { assertJson, type JsonValue } from '../core/json.js';
+import { assertJson, canonicalCopy, type JsonValue } from '../core/json.js';
 import type {
   Clock,
   IdSource,
@@ -107,7 +107,9 @@ export class Runtime {
     parent?: { runId: string; path: string },
   ): RunStartEvent {
     checkInput(spec, input);
-    return {
+    // In journal form (a copy, keys in canonical order): the caller may go on changing its objects,
+    // and the live engine must see the spec and input exactly as replay and resume will.
+    const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
       at: this.clock.now(),
@@ -121,6 +123,7 @@ export class Runtime {
       ...(parent ? { parent } : {}),
       ...(this.options.origin ? { origin: this.options.origin } : {}),
     };
+    return canonicalCopy(start as unknown as JsonValue) as unknown as RunStartEvent;
   }
 
   private async launch(start: RunStartEvent): Promise<RunOutcome> {
@@ -178,18 +181,21 @@ export class Runtime {
     path: string,
     decision: { approved: boolean; value?: JsonValue; comment?: string },
   ): Promise<RunOutcome> {
+    // Checked and copied up front: the value becomes a step output, journaled as canonical JSON.
+    if (decision.value !== undefined) assertJson(decision.value, '$value');
+    const value = decision.value === undefined ? undefined : structuredClone(decision.value);
     const target = await this.findPending(runId, path, 'approval-request');
-    await this.resume(target, [
+    const decided = await this.resume(target, [
       {
         type: 'approval-decision',
         at: this.clock.now(),
         path,
         approved: decision.approved,
-        ...(decision.value === undefined ? {} : { value: decision.value }),
+        ...(value === undefined ? {} : { value }),
         ...(decision.comment === undefined ? {} : { comment: decision.comment }),
       },
     ]);
-    return this.resumeTree(target, runId);
+    return this.resumeTree(target, runId, decided);
   }
 
   /** Settles a call whose outcome is unknown: call it again (same key), record a value, or fail it. */
@@ -199,25 +205,32 @@ export class Runtime {
     action: 'retry' | 'complete' | 'fail',
     value?: JsonValue,
   ): Promise<RunOutcome> {
+    if (value !== undefined) assertJson(value, '$value');
     const target = await this.findPending(runId, path, 'outcome-unknown');
-    await this.resume(target, [
+    const decided = await this.resume(target, [
       {
         type: 'outcome-decision',
         at: this.clock.now(),
         path,
         action,
-        ...(value === undefined ? {} : { value }),
+        ...(value === undefined ? {} : { value: structuredClone(value) }),
       },
     ]);
-    return this.resumeTree(target, runId);
+    return this.resumeTree(target, runId, decided);
   }
 
   /**
    * After a decision in run `target`, its ancestors may be able to go on (they waited for it): drive
    * from the top of the run tree, which resumes every run below it, then report on `runId`.
    */
-  private async resumeTree(target: string, runId: string): Promise<RunOutcome> {
+  private async resumeTree(
+    target: string,
+    runId: string,
+    decided: RunOutcome,
+  ): Promise<RunOutcome> {
     let top = await this.getRun(target);
+    // The common case: the decision was in the run itself, which the first resume already drove.
+    if (top.parentRunId === null && target === runId) return decided;
     while (top.parentRunId !== null) top = await this.getRun(top.parentRunId);
     const outcome = await this.resume(top.runId);
     return top.runId === runId ? outcome : this.resume(runId);
@@ -301,7 +314,9 @@ export class Runtime {
       models: this.models,
       clock: this.clock,
       ...(this.options.faults ? { faults: this.options.faults } : {}),
-      ...(this.options.onEvents ? { onEvents: (runId, events) => this.options.onEvents?.(runId, events) } : {}),
+      ...(this.options.onEvents
+        ? { onEvents: (runId, events) => this.options.onEvents?.(runId, events) }
+        : {}),
       runChild: (parent, start) => this.runChild(parent, start),
     });
   }

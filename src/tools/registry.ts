@@ -77,9 +77,11 @@ export class ToolRegistry {
         };
       }
     }
+    // Copies both ways: the input is the executor's (and the journal's) value, and the output becomes
+    // it, so a tool that mutates either in place afterwards cannot change what later steps see.
     let raw: unknown;
     try {
-      raw = await entry.definition.execute(input, context);
+      raw = await entry.definition.execute(structuredClone(input), context);
     } catch (error) {
       return { ok: false, failure: failureFrom(error, true) };
     }
@@ -89,6 +91,6 @@ export class ToolRegistry {
     } catch (error) {
       return { ok: false, failure: failureFrom(error, false) };
     }
-    return { ok: true, output };
+    return { ok: true, output: structuredClone(output) };
   }
 }

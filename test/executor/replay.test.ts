@@ -1,0 +1,288 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chainHash } from '../../src/core/hash.js';
+import type { JournalStore, StoredEvent } from '../../src/core/ports.js';
+import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import {
+  copyRun,
+  echoTool,
+  expectVerified,
+  harness,
+  safeTool,
+  tempSqlite,
+  workflow,
+  type TempSqlite,
+} from './harness.js';
+
+const spec = workflow({
+  name: 'audited',
+  steps: [
+    { id: 'fetch', kind: 'tool', tool: 'echo', input: { big: '$.input.big' } },
+    {
+      id: 'route',
+      kind: 'branch',
+      cases: [
+        {
+          when: 'steps.fetch.output.big',
+          steps: [{ id: 'big', kind: 'tool', tool: 'echo', input: 'big' }],
+        },
+      ],
+      default: { steps: [{ id: 'small', kind: 'tool', tool: 'echo', input: 'small' }] },
+    },
+    { id: 'report', kind: 'tool', tool: 'echo', input: { route: '$.steps.route.output' } },
+  ],
+});
+
+async function completedRun(store: JournalStore = new MemoryJournalStore()) {
+  const { runtime } = harness({ store, tools: [echoTool()] });
+  const outcome = await runtime.start({ spec }, { big: true, note: 'x'.repeat(3000) });
+  expect(outcome.status).toBe('completed');
+  return { runtime, store, runId: outcome.runId };
+}
+
+/** A runtime that only reads (verify needs no tools to re-derive decisions). */
+function verifier(store: JournalStore): Runtime {
+  return harness({ store, tools: [echoTool()] }).runtime;
+}
+
+function rowOf(rows: StoredEvent[], type: string): StoredEvent {
+  const row = rows.find((r) => r.type === type);
+  if (!row) throw new Error(`no ${type} row`);
+  return row;
+}
+
+/** Replaces the first occurrence of `from` in the body, keeping the length (one byte changed). */
+function flipByte(body: string, from: string, to: string): string {
+  const at = body.indexOf(from);
+  if (at < 0 || from.length !== to.length) throw new Error(`cannot flip ${from} in ${body}`);
+  return body.slice(0, at) + to + body.slice(at + from.length);
+}
+
+/** Rewrites every hash from `seq` on so the chain is intact again (what a careful forger would do). */
+function rechain(rows: StoredEvent[]): StoredEvent[] {
+  let prev = '';
+  return rows.map((row) => {
+    const hash = chainHash(prev, row.body);
+    prev = hash;
+    return { ...row, hash };
+  });
+}
+
+describe('replay verification', () => {
+  let db: TempSqlite | undefined;
+  afterEach(() => {
+    db?.cleanup();
+    db = undefined;
+  });
+
+  it('verifies an untouched journal, re-deriving every decision', async () => {
+    const { runtime, runId } = await completedRun();
+    const report = await runtime.verify(runId);
+    expect(report).toMatchObject({ runId, ok: true, children: [] });
+    expect(report.decisionsChecked).toBeGreaterThan(0);
+    expect(report.events).toBe((await runtime.events(runId)).length);
+  });
+
+  it('reports JOURNAL_HASH_MISMATCH naming the seq when one byte of an event body changes', async () => {
+    const { store, runId } = await completedRun();
+    const target = rowOf(await store.read(runId), 'tool-call-end');
+    const tampered = await copyRun(store, runId, {
+      event: (row) =>
+        row.seq === target.seq
+          ? { ...row, body: flipByte(row.body, '"big":true', '"big":tru3') }
+          : row,
+    });
+
+    const report = await verifier(tampered).verify(runId);
+
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('JOURNAL_HASH_MISMATCH');
+    expect(report.error?.message).toContain(`seq ${target.seq}`);
+  });
+
+  it('reports JOURNAL_HASH_MISMATCH when an event row is edited in the SQLite file', async () => {
+    db = tempSqlite();
+    const store = db.open();
+    const { runId } = await completedRun(store);
+    const target = rowOf(await store.read(runId), 'step-end');
+    await store.close();
+    const raw = new Database(db.file);
+    raw
+      .prepare('UPDATE events SET body = ? WHERE run_id = ? AND seq = ?')
+      .run(flipByte(target.body, '"completed"', '"complete_"'), runId, target.seq);
+    raw.close();
+
+    const reopened = db.open();
+    const report = await verifier(reopened).verify(runId);
+    await reopened.close();
+
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('JOURNAL_HASH_MISMATCH');
+    expect(report.error?.message).toContain(`seq ${target.seq}`);
+  });
+
+  it('detects one changed byte in a stored payload blob', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const withRef = rows.find((r) => /"inputRef":"[0-9a-f]{64}"/.test(r.body));
+    expect(withRef, 'the 3000-character input is stored as a blob').toBeDefined();
+    const tampered = await copyRun(store, runId, {
+      blob: (_hash, text) => (text.includes('xxxx') ? flipByte(text, 'xxxx', 'xxyx') : text),
+    });
+
+    const report = await verifier(tampered).verify(runId);
+
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('JOURNAL_HASH_MISMATCH');
+    expect(report.error?.message).toContain(`seq ${withRef?.seq}`);
+    expect(report.error?.message).toContain('payload');
+  });
+
+  it('reports REPLAY_DIVERGED at a re-chained forged decision, naming expected and found', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const decision = rowOf(rows, 'branch-decision');
+    expect(decision.body).toContain('"taken":0');
+    const forged = rechain(
+      rows.map((row) =>
+        row.seq === decision.seq
+          ? { ...row, body: flipByte(row.body, '"taken":0', '"taken":1') }
+          : row,
+      ),
+    );
+    const tampered = await copyRun(store, runId, {
+      event: (row) => forged[row.seq] as StoredEvent,
+    });
+
+    const report = await verifier(tampered).verify(runId);
+
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('REPLAY_DIVERGED');
+    const message = report.error?.message ?? '';
+    expect(message).toContain(`at seq ${decision.seq}`);
+    expect(message).toMatch(
+      /replay expected \{.*"taken":0.*\} but the journal has \{.*"taken":1.*\}/,
+    );
+  });
+
+  it('reports REPLAY_DIVERGED when a re-chained world event changes what later decisions saw', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const fetched = rows.find(
+      (r) => r.type === 'tool-call-end' && r.body.includes('"path":"fetch"'),
+    );
+    expect(fetched).toBeDefined();
+    const forged = rechain(
+      rows.map((row) =>
+        row.seq === fetched?.seq
+          ? { ...row, body: flipByte(row.body, '"big":true', '"big":null') }
+          : row,
+      ),
+    );
+    const tampered = await copyRun(store, runId, {
+      event: (row) => forged[row.seq] as StoredEvent,
+    });
+
+    const report = await verifier(tampered).verify(runId);
+
+    expect(report.error?.code).toBe('REPLAY_DIVERGED');
+    // The first decision derived from the forged output is the step-end that records it.
+    const end = rows.find((r) => r.type === 'step-end' && r.body.includes('"path":"fetch"'));
+    expect(report.error?.message).toContain(`at seq ${end?.seq}`);
+    expect(report.error?.message).toContain('replay expected {"at"');
+    expect(report.error?.message).toContain('"output":{"big":null}');
+  });
+
+  it('reports REPLAY_DIVERGED when a batch is cut short (a decision is missing)', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const last = rows[rows.length - 1];
+    expect(last?.type).toBe('run-end');
+    // Drop run-end but keep the step-end decided in the same batch: no store would write that.
+    const truncated = await copyRun(store, runId, { keep: (row) => row.seq !== last?.seq });
+
+    const report = await verifier(truncated).verify(runId);
+
+    expect(report.error?.code).toBe('REPLAY_DIVERGED');
+    expect(report.error?.message).toContain(`at seq ${last?.seq}`);
+    expect(report.error?.message).toContain('the end of the journal');
+  });
+
+  it('reports REPLAY_DIVERGED for a decision appended after the run ended', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const last = rows[rows.length - 1] as StoredEvent;
+    const call = rowOf(rows, 'tool-call-start');
+    // A forged second call of the first tool, correctly chained onto the end.
+    const body = call.body.replace(/"seq":\d+/, `"seq":${last.seq + 1}`);
+    const forged: StoredEvent = {
+      seq: last.seq + 1,
+      type: 'tool-call-start',
+      body,
+      hash: chainHash(last.hash, body),
+    };
+    const tampered = await copyRun(store, runId);
+    await tampered.append({ runId, expectedSeq: last.seq + 1, events: [forged], blobs: [], at: 0 });
+
+    const report = await verifier(tampered).verify(runId);
+
+    expect(report.error?.code).toBe('REPLAY_DIVERGED');
+    expect(report.error?.message).toContain(`at seq ${forged.seq}`);
+    expect(report.error?.message).toContain('a world event (nothing left to decide)');
+  });
+
+  it('verifies a journal cut at a batch boundary: it is a valid prefix', async () => {
+    const { store, runId } = await completedRun();
+    const rows = await store.read(runId);
+    const lastWorld = rows.map((r) => r.type).lastIndexOf('tool-call-end');
+    const prefix = await copyRun(store, runId, { keep: (row) => row.seq < lastWorld });
+    const report = await verifier(prefix).verify(runId);
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+  });
+
+  it('verifies runs that retried, timed out, looped and mapped', async () => {
+    let n = 0;
+    const { runtime } = harness({
+      tools: [
+        echoTool(),
+        safeTool('flaky', () => {
+          n += 1;
+          if (n % 2 === 1) throw new Error('odd');
+          return n;
+        }),
+      ],
+    });
+    const mixed = workflow({
+      name: 'mixed',
+      steps: [
+        {
+          id: 'each',
+          kind: 'map',
+          items: '$.input.items',
+          concurrency: 2,
+          steps: [
+            {
+              id: 'loop',
+              kind: 'loop',
+              maxIterations: 2,
+              steps: [
+                {
+                  id: 'try',
+                  kind: 'tool',
+                  tool: 'flaky',
+                  retry: { maxAttempts: 3 },
+                  input: { item: '$.item', it: '$.iteration' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const outcome = await runtime.start({ spec: mixed }, { items: [1, 2, 3] });
+    expect(outcome.status).toBe('completed');
+    await expectVerified(runtime, outcome.runId);
+  });
+});
