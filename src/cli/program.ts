@@ -21,6 +21,7 @@ import {
   renderRunView,
   renderVerify,
   statusColor,
+  yellow,
 } from './render.js';
 
 interface GlobalOptions {
@@ -85,6 +86,7 @@ class Session {
       ...(faults ? { faults } : {}),
       ...(progress ? { onEvents: (runId, events) => progress.update(runId, events) } : {}),
       ...(config.file ? { origin: { config: config.file } } : {}),
+      onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
     });
   }
 

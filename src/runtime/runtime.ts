@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   ids?: IdSource;
   faults?: FaultHooks;
   onEvents?(runId: string, events: readonly JournalEvent[]): void;
+  /** Things an operator should know that do not stop the run, e.g. a tool that changed underneath it. */
+  onWarning?(message: string): void;
   /** Recorded in run-start so that resume can load the same config. */
   origin?: { config?: string };
 }
@@ -77,6 +79,7 @@ export class Runtime {
   private readonly clock: Clock;
   private readonly ids: IdSource;
   private readonly plans = new Map<string, WorkflowPlan>();
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.store = options.store;
@@ -294,14 +297,24 @@ export class Runtime {
     if (first?.type === 'run-start' && !loaded.events.some((e) => e.type === 'run-end')) {
       // Refuse before appending anything: a run resumed without its tools would fail steps for a
       // reason that has nothing to do with the workflow.
-      for (const name of Object.keys(first.tools)) {
-        if (!this.tools.get(name))
+      for (const [name, recorded] of Object.entries(first.tools)) {
+        const current = this.tools.get(name);
+        if (!current) {
           throw new ToolNotFoundError(
             name,
             `run ${runId}`,
             this.tools.names(),
             first.origin?.config,
           );
+        }
+        const changed = (current.version ?? null) !== (recorded.version ?? null);
+        if (changed && !this.warned.has(`${runId}|${name}`)) {
+          this.warned.add(`${runId}|${name}`);
+          this.options.onWarning?.(
+            `tool '${name}' was version ${recorded.version ?? '(none)'} when run ${runId} started and is ` +
+              `${current.version ?? '(none)'} now; finished steps keep their results, later calls use the new one`,
+          );
+        }
       }
     }
     const { engine } = await replayJournal(loaded.events, plan);
