@@ -1,7 +1,7 @@
 /**
  * One cycle per strongly connected component of a directed graph, each written as a closed walk
- * (`['a', 'b', 'a']`): the shortest cycle through the component's first node in `nodes` order. Reporting
- * one cycle per component, not every cycle, keeps the error list short and deterministic.
+ * (`['a', 'b', 'a']`): the shortest cycle through the component's first node in `nodes` order.
+ * Reporting one cycle per component, not every cycle, keeps the error list short and deterministic.
  */
 export function findCycles(
   nodes: readonly string[],
@@ -24,7 +24,10 @@ export function findCycles(
 }
 
 /** Tarjan's algorithm; each component's nodes in `nodes` order. */
-function stronglyConnected(nodes: readonly string[], targets: (node: string) => string[]): string[][] {
+function stronglyConnected(
+  nodes: readonly string[],
+  targets: (node: string) => string[],
+): string[][] {
   const position = new Map(nodes.map((node, index) => [node, index]));
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -63,12 +63,15 @@ export function allReferences(step: StepSpec): Set<string> {
   const ids = new Set<string>([...ownReferences(step), ...step.after]);
   for (const { block } of childBlocks(step)) {
     for (const part of templateParts(block.output)) {
-      if (part.kind === 'reference' && part.reference.stepId !== undefined) ids.add(part.reference.stepId);
-      if (part.kind === 'expression') analyzeExpression(part.source).stepIds.forEach((id) => ids.add(id));
+      if (part.kind === 'reference' && part.reference.stepId !== undefined)
+        ids.add(part.reference.stepId);
+      if (part.kind === 'expression')
+        analyzeExpression(part.source).stepIds.forEach((id) => ids.add(id));
     }
     for (const inner of block.steps) allReferences(inner).forEach((id) => ids.add(id));
   }
-  if (typeof step.onError === 'object') allReferences(step.onError.fallback).forEach((id) => ids.add(id));
+  if (typeof step.onError === 'object')
+    allReferences(step.onError.fallback).forEach((id) => ids.add(id));
   return ids;
 }
 

@@ -1,10 +1,15 @@
 import jsonata from 'jsonata';
 
 /** JSONata functions whose result is not a function of their input; banned in specs (replay would drift). */
-export const NONDETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set(['now', 'millis', 'random', 'eval']);
+export const NONDETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set([
+  'now',
+  'millis',
+  'random',
+  'eval',
+]);
 
 export interface ExpressionAnalysis {
-  /** Step ids read through `steps.<id>` or `$.steps.<id>`. */
+  /** Step ids read through `steps.<id>`, `$.steps.<id>` or `$$.steps.<id>`. */
   stepIds: string[];
   /** Names of the functions called (without `$`). */
   functions: string[];
@@ -46,10 +51,13 @@ export function analyzeExpression(source: string): ExpressionAnalysis {
     const n = node as AstNode;
     if (n.type === 'path' && Array.isArray(n.steps)) {
       const steps = n.steps as AstNode[];
-      const offset = steps[0]?.type === 'variable' && steps[0].value === '' ? 1 : 0;
+      // `$.steps.x` reads the context and `$$.steps.x` the root context: both are the same object here.
+      const first = steps[0];
+      const offset = first?.type === 'variable' && (first.value === '' || first.value === '$') ? 1 : 0;
       const head = steps[offset];
       const id = steps[offset + 1];
-      if (head?.type === 'name' && head.value === 'steps' && id?.type === 'name') stepIds.add(String(id.value));
+      if (head?.type === 'name' && head.value === 'steps' && id?.type === 'name')
+        stepIds.add(String(id.value));
     }
     if (n.type === 'function' || n.type === 'partial') {
       const procedure = n.procedure as AstNode | undefined;

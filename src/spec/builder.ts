@@ -1,0 +1,452 @@
+import { SwitchyardError } from '../core/errors.js';
+import { hashJson } from '../core/hash.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { RetrySchema, WorkflowSpec } from '../core/spec.js';
+import type { z } from 'zod';
+import { makeRefs, type ScopeRefs } from './builder-refs.js';
+import { SpecValidationError } from './errors.js';
+import { parseWorkflow } from './parse.js';
+
+export {
+  expr,
+  jsonata,
+  type Expr,
+  type ExprValue,
+  type Ref,
+  type Refs,
+  type StepRef,
+} from './builder-refs.js';
+
+/**
+ * The TypeScript way to write a workflow. It produces the same raw object a YAML file would, and
+ * `.build()` runs parseWorkflow on it, so defaults, validation and specHash are the YAML ones.
+ *
+ * The types carry the ids declared so far: `r.step('x')` compiles only if `x` was declared earlier
+ * in this block or in an enclosing one (the only steps a reference may name), `after` only names
+ * earlier siblings, ids cannot be declared twice in one scope, and `r.input('a', 'b')` follows the
+ * declared input type. Type parameters: I = input type, Outer = ids of enclosing blocks, Own = ids
+ * of this block, V = scope variables ('map' | 'loop'), Root = whether this is the workflow itself.
+ */
+export function workflow(name: string): WorkflowBuilder<unknown, never, never, never, true> {
+  return new WorkflowBuilder({ name, steps: [], bundle: new Map() });
+}
+
+type RetryInput = z.input<typeof RetrySchema>;
+
+const STATE: unique symbol = Symbol('switchyard.builder');
+declare const ROOT: unique symbol;
+
+/** A block callback's result: any builder (its ids are not needed once the block is closed). */
+export interface BuiltBlock {
+  readonly [STATE]: BlockState;
+}
+
+type Template<I, Ids extends string, V extends string> =
+  JsonValue | ((r: ScopeRefs<I, Ids, V>) => JsonValue);
+type Condition<I, Ids extends string, V extends string> =
+  string | ((r: ScopeRefs<I, Ids, V>) => string);
+type NewId<Id extends string, Taken extends string> = Id extends Taken
+  ? `step id "${Id}" is already declared`
+  : Id;
+type Body<I, Ids extends string, V extends string> = (
+  b: WorkflowBuilder<I, Ids, never, V, false>,
+) => BuiltBlock;
+
+export interface CommonConfig<I, Ids extends string, Own extends string, V extends string> {
+  description?: string;
+  /** Earlier steps of this block to wait for, beyond those referenced. */
+  after?: readonly Own[];
+  retry?: RetryInput;
+  timeoutMs?: number;
+  /** 'fail' (default), 'continue', or a fallback: a callback declaring exactly one step. */
+  onError?: 'fail' | 'continue' | { fallback: Body<I, Ids, V> };
+}
+
+export interface ToolConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  tool: string;
+  version?: string;
+  input?: Template<I, Ids, V>;
+}
+
+export interface AgentConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** Prompt file path, relative to the spec root (as a YAML file's prompts are once loaded). */
+  prompt: string;
+  model?: string;
+  input?: Template<I, Ids, V>;
+  output?: { schema: JsonObject };
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface ApprovalConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  message?: string;
+}
+
+export interface SubWorkflowConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** A built workflow (bundled under `workflows` by name) or the name of one already bundled. */
+  workflow: WorkflowSpec | string;
+  input?: Template<I, Ids, V>;
+}
+
+export interface MapConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  items: Template<I, Ids, V>;
+  concurrency?: number;
+  steps: Body<I, Ids, V | 'map'>;
+}
+
+export interface LoopConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+  BodyIds extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  maxIterations: number;
+  steps: (
+    b: WorkflowBuilder<I, Ids, never, V | 'loop', false>,
+  ) => WorkflowBuilder<I, Ids, BodyIds, V | 'loop', false>;
+  /** Checked after each iteration; sees the body's steps. */
+  until?: Condition<I, Ids | BodyIds, V | 'loop'>;
+}
+
+export interface BranchConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  cases: ReadonlyArray<{ when: Condition<I, Ids, V>; steps: Body<I, Ids, V> }>;
+  default?: Body<I, Ids, V>;
+}
+
+export interface ParallelConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  branches: Readonly<Record<string, Body<I, Ids, V>>>;
+}
+
+interface BlockState {
+  name?: string;
+  meta?: JsonObject;
+  input?: JsonObject;
+  steps: JsonObject[];
+  output?: JsonValue;
+  /** Sub-workflows used anywhere below, by name; merged upwards as blocks close. */
+  bundle: Map<string, WorkflowSpec>;
+}
+
+export class WorkflowBuilder<
+  I,
+  Outer extends string,
+  Own extends string,
+  V extends string,
+  Root extends boolean,
+> {
+  readonly [STATE]: BlockState;
+  /**
+   * Type-only: makes root and nested builders distinct types, so build() exists only on the root.
+   */
+  declare readonly [ROOT]: Root;
+
+  /** @internal use workflow(name) */
+  constructor(state: BlockState) {
+    this[STATE] = state;
+  }
+
+  /** Declares the input type (and optionally its JSON Schema, written to `input.schema`). */
+  input<T>(
+    this: WorkflowBuilder<unknown, never, never, never, true>,
+    schema?: JsonObject,
+  ): WorkflowBuilder<T, never, never, never, true> {
+    return new WorkflowBuilder(
+      schema === undefined ? state(this) : { ...state(this), input: { schema } },
+    );
+  }
+
+  describe(
+    this: WorkflowBuilder<I, Outer, Own, V, true>,
+    description: string,
+  ): WorkflowBuilder<I, Outer, Own, V, true> {
+    return new WorkflowBuilder({ ...state(this), meta: { ...state(this).meta, description } });
+  }
+
+  version(
+    this: WorkflowBuilder<I, Outer, Own, V, true>,
+    version: string,
+  ): WorkflowBuilder<I, Outer, Own, V, true> {
+    return new WorkflowBuilder({ ...state(this), meta: { ...state(this).meta, version } });
+  }
+
+  tool<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: ToolConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { tool, version, input, ...common } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'tool', tool, version, input: this.template(input) },
+      common,
+    );
+  }
+
+  agent<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: AgentConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { prompt, model, input, output, temperature, maxTokens, ...common } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      {
+        id,
+        kind: 'agent',
+        prompt,
+        model,
+        input: this.template(input),
+        output,
+        temperature,
+        maxTokens,
+      },
+      common,
+    );
+  }
+
+  approval<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: ApprovalConfig<I, Outer | Own, Own, V> = {},
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { message, ...common } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'approval', message },
+      common,
+    );
+  }
+
+  /**
+   * A sub-workflow step. A built spec is bundled under `workflows`, with the workflows it bundles.
+   */
+  workflow<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: SubWorkflowConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { workflow: child, input, ...common } = config;
+    const bundle = new Map<string, WorkflowSpec>();
+    if (typeof child !== 'string') {
+      const { workflows, ...own } = child;
+      for (const [name, spec] of Object.entries(workflows ?? {})) bundleInto(bundle, name, spec);
+      bundleInto(bundle, child.name, own);
+    }
+    const name = typeof child === 'string' ? child : child.name;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'workflow', workflow: name, input: this.template(input) },
+      common,
+      [bundle],
+    );
+  }
+
+  map<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: MapConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { items, concurrency, steps, ...common } = config;
+    const body = this.nested(steps);
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'map', items: this.template(items) ?? null, concurrency, ...blockFields(body) },
+      common,
+      [body.bundle],
+    );
+  }
+
+  loop<const Id extends string, BodyIds extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: LoopConfig<I, Outer | Own, Own, V, BodyIds>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { maxIterations, steps, until, ...common } = config;
+    const body = this.nested(steps);
+    const condition = typeof until === 'function' ? until(makeRefs() as never) : until;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'loop', maxIterations, until: condition, ...blockFields(body) },
+      common,
+      [body.bundle],
+    );
+  }
+
+  branch<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: BranchConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { cases, default: fallthrough, ...common } = config;
+    const bodies: BlockState[] = [];
+    const built = cases.map((c) => {
+      const body = this.nested(c.steps);
+      bodies.push(body);
+      const when = typeof c.when === 'function' ? c.when(makeRefs() as never) : c.when;
+      return { when, ...blockFields(body) };
+    });
+    let otherwise: JsonObject | undefined;
+    if (fallthrough) {
+      const body = this.nested(fallthrough);
+      bodies.push(body);
+      otherwise = blockFields(body);
+    }
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'branch', cases: built, default: otherwise },
+      common,
+      bodies.map((b) => b.bundle),
+    );
+  }
+
+  parallel<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: ParallelConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { branches, ...common } = config;
+    const bodies: BlockState[] = [];
+    const built: JsonObject = {};
+    for (const [name, steps] of Object.entries(branches)) {
+      const body = this.nested(steps);
+      bodies.push(body);
+      built[name] = blockFields(body);
+    }
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      { id, kind: 'parallel', branches: built },
+      common,
+      bodies.map((b) => b.bundle),
+    );
+  }
+
+  /**
+   * The block's output (for the workflow: the run's output). Sees every step declared before it.
+   */
+  output(template: Template<I, Outer | Own, V>): WorkflowBuilder<I, Outer, Own, V, Root> {
+    const value = this.template(template);
+    const next: BlockState = { ...state(this) };
+    if (value === undefined) delete next.output;
+    else next.output = value;
+    return new WorkflowBuilder(next);
+  }
+
+  /** The raw spec, as a YAML file would hold it (before defaults). */
+  toRaw(this: WorkflowBuilder<I, Outer, Own, V, true>): JsonObject {
+    const s = state(this);
+    const raw: JsonObject = { name: s.name ?? '', ...s.meta };
+    if (s.input !== undefined) raw.input = s.input;
+    raw.steps = s.steps;
+    if (s.output !== undefined) raw.output = s.output;
+    if (s.bundle.size > 0) raw.workflows = Object.fromEntries(s.bundle) as unknown as JsonObject;
+    return raw;
+  }
+
+  /** The canonical spec: parsed and validated exactly like a loaded YAML file. */
+  build(this: WorkflowBuilder<I, Outer, Own, V, true>): WorkflowSpec {
+    return parseWorkflow(this.toRaw());
+  }
+
+  private template<T extends JsonValue>(
+    template: T | ((r: never) => JsonValue) | undefined,
+  ): JsonValue | undefined {
+    return typeof template === 'function' ? template(makeRefs() as never) : template;
+  }
+
+  private nested(body: (b: never) => BuiltBlock): BlockState {
+    // Typed callers always return a builder; plain JavaScript callers may not.
+    const result = body(new WorkflowBuilder({ steps: [], bundle: new Map() }) as never) as
+      Partial<BuiltBlock> | undefined;
+    const nested = result?.[STATE];
+    if (nested === undefined) {
+      throw new SwitchyardError(
+        'SPEC_BUILDER_MISUSE',
+        'a block callback must return the builder it was given',
+      );
+    }
+    return nested;
+  }
+
+  /** Appends a step; `Next` is the caller's result type (the builder with the new id). */
+  private add<Next>(
+    fields: Record<string, JsonValue | undefined>,
+    common: CommonConfig<I, Outer | Own, Own, V>,
+    bundles: Array<Map<string, WorkflowSpec>> = [],
+  ): Next {
+    const { description, after, retry, timeoutMs, onError } = common;
+    const step: JsonObject = {};
+    const all: Record<string, unknown> = { ...fields, description, after, retry, timeoutMs };
+    for (const [key, value] of Object.entries(all))
+      if (value !== undefined) step[key] = value as JsonValue;
+    const bundle = new Map(state(this).bundle);
+    if (onError === 'fail' || onError === 'continue') step.onError = onError;
+    else if (onError !== undefined) {
+      const body = this.nested(onError.fallback);
+      const [fallback, ...extra] = body.steps;
+      if (fallback === undefined || extra.length > 0) {
+        throw new SwitchyardError(
+          'SPEC_BUILDER_MISUSE',
+          `the onError fallback of step ${JSON.stringify(fields.id)} must declare exactly ` +
+            `one step, not ${body.steps.length}`,
+        );
+      }
+      step.onError = { fallback };
+      bundles.push(body.bundle);
+    }
+    for (const other of bundles) for (const [name, spec] of other) bundleInto(bundle, name, spec);
+    return new WorkflowBuilder({
+      ...state(this),
+      steps: [...state(this).steps, step],
+      bundle,
+    }) as Next;
+  }
+}
+
+function state(builder: BuiltBlock): BlockState {
+  return builder[STATE];
+}
+
+function blockFields(body: BlockState): JsonObject {
+  const fields: JsonObject = { steps: body.steps };
+  if (body.output !== undefined) fields.output = body.output;
+  return fields;
+}
+
+function bundleInto(bundle: Map<string, WorkflowSpec>, name: string, spec: WorkflowSpec): void {
+  const existing = bundle.get(name);
+  if (
+    existing &&
+    hashJson(existing as unknown as JsonValue) !== hashJson(spec as unknown as JsonValue)
+  ) {
+    throw new SpecValidationError([
+      {
+        code: 'SPEC_WORKFLOW_NAME_CONFLICT',
+        message: `two different sub-workflows are named "${name}"`,
+        path: `workflows.${name}`,
+        expected: 'one workflow per name',
+        hint: 'rename one of them',
+      },
+    ]);
+  }
+  bundle.set(name, spec);
+}
