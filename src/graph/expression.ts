@@ -53,7 +53,8 @@ export function analyzeExpression(source: string): ExpressionAnalysis {
       const steps = n.steps as AstNode[];
       // `$.steps.x` reads the context and `$$.steps.x` the root context: both are the same object here.
       const first = steps[0];
-      const offset = first?.type === 'variable' && (first.value === '' || first.value === '$') ? 1 : 0;
+      const offset =
+        first?.type === 'variable' && (first.value === '' || first.value === '$') ? 1 : 0;
       const head = steps[offset];
       const id = steps[offset + 1];
       if (head?.type === 'name' && head.value === 'steps' && id?.type === 'name')

@@ -187,7 +187,9 @@ describe('PostgresJournalStore', () => {
   it('a schema from a newer version is refused with StoreVersionError', async () => {
     const schema = freshSchema();
     await (await openPostgresStore(url, { schema })).close();
-    await requireAdmin().unsafe(`UPDATE "${schema}".meta SET value = '99' WHERE key = 'schema_version'`);
+    await requireAdmin().unsafe(
+      `UPDATE "${schema}".meta SET value = '99' WHERE key = 'schema_version'`,
+    );
     await expect(openPostgresStore(url, { schema })).rejects.toBeInstanceOf(StoreVersionError);
     await dropSchema(schema);
   });

@@ -1,7 +1,10 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../support/cli.js';
 import { loadWorkflowFile, SpecValidationError, type SpecIssue } from '../../src/spec/index.js';
 
 /** Strips the indentation of a template literal so YAML line numbers are the ones written here. */
@@ -841,4 +844,41 @@ describe('a malformed workflow file is rejected with a specific issue', () => {
       if (row.mentions) expect(`${issue.message} ${issue.hint ?? ''}`).toContain(row.mentions);
     });
   }
+});
+
+describe('the CLI on a malformed workflow file', () => {
+  const run = promisify(execFile);
+  it('exits 2 and prints error[CODE] lines with file:line, never a stack trace, for every row', async () => {
+    const failures: string[] = [];
+    const queue = [...rows];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let row = queue.shift(); row; row = queue.shift()) {
+          const { dir } = await loadRow(row);
+          const result = await run(
+            process.execPath,
+            [cliPath, 'validate', path.join(dir, 'main.yaml')],
+            {
+              env: { ...process.env, NO_COLOR: '1' },
+            },
+          ).then(
+            () => ({ code: 0, stderr: '' }),
+            (error: { code: number; stderr: string }) => ({
+              code: error.code,
+              stderr: error.stderr,
+            }),
+          );
+          const problems = [
+            result.code === 2 ? '' : `exit ${result.code}`,
+            result.stderr.includes(`[${row.code}]`) ? '' : `no [${row.code}]`,
+            /^error\[SPEC_INVALID\]: /.test(result.stderr) ? '' : 'no error[SPEC_INVALID] line',
+            /\n\s+at .+:\d+:\d+/.test(result.stderr) ? 'a stack trace' : '',
+          ].filter(Boolean);
+          if (problems.length)
+            failures.push(`${row.name}: ${problems.join(', ')}\n${result.stderr}`);
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+  }, 120_000);
 });
