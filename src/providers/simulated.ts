@@ -51,7 +51,12 @@ const WORDS = [
   'juniper',
 ];
 
-function fromSchema(schema: JsonValue | undefined, rng: () => number, depth = 0): JsonValue {
+function fromSchema(
+  schema: JsonValue | undefined,
+  rng: () => number,
+  depth = 0,
+  field = 'text',
+): JsonValue {
   if (!isJsonObject(schema) || depth > 6) return null;
   if ('const' in schema) return schema.const ?? null;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) {
@@ -63,14 +68,14 @@ function fromSchema(schema: JsonValue | undefined, rng: () => number, depth = 0)
       const out: Record<string, JsonValue> = {};
       const properties = isJsonObject(schema.properties) ? schema.properties : {};
       for (const [key, sub] of Object.entries(properties))
-        out[key] = fromSchema(sub, rng, depth + 1);
+        out[key] = fromSchema(sub, rng, depth + 1, key);
       return out;
     }
     case 'array': {
       const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
       const max = typeof schema.maxItems === 'number' ? schema.maxItems : Math.max(min, 3);
       const count = min + Math.floor(rng() * (max - min + 1));
-      return Array.from({ length: count }, () => fromSchema(schema.items, rng, depth + 1));
+      return Array.from({ length: count }, () => fromSchema(schema.items, rng, depth + 1, field));
     }
     case 'integer':
     case 'number': {
@@ -82,7 +87,7 @@ function fromSchema(schema: JsonValue | undefined, rng: () => number, depth = 0)
     case 'boolean':
       return rng() < 0.5;
     case 'string':
-      return `simulated ${WORDS[Math.floor(rng() * WORDS.length)] as string}`;
+      return `simulated ${field} (${WORDS[Math.floor(rng() * WORDS.length)] as string})`;
     default:
       return null;
   }
