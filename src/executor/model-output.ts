@@ -42,7 +42,20 @@ export function parseModelOutput(spec: AgentStepSpec, text: string): ParsedOutpu
       },
     };
   }
-  const result = validatorFor(spec.output.schema).validate(value);
+  let result: ReturnType<Validator['validate']>;
+  try {
+    result = validatorFor(spec.output.schema).validate(value);
+  } catch (error) {
+    // The schema itself is unusable (e.g. an unresolvable $ref): no sample can ever pass.
+    return {
+      ok: false,
+      failure: {
+        type: 'invalid-schema',
+        message: `the step's output schema cannot be applied: ${(error as Error).message}`,
+        retryable: false,
+      },
+    };
+  }
   if (!result.valid) {
     const detail = result.errors[result.errors.length - 1];
     return {

@@ -15,7 +15,7 @@ export function renderPrompt(template: string, input: JsonValue): RenderResult {
     let value: JsonValue | undefined = input;
     for (const part of path.split(/\.|\[(\d+)\]/).filter((p): p is string => Boolean(p))) {
       if (/^\d+$/.test(part) && Array.isArray(value)) value = value[Number(part)];
-      else value = isJsonObject(value) ? value[part] : undefined;
+      else value = isJsonObject(value) && Object.hasOwn(value, part) ? value[part] : undefined;
     }
     if (value === undefined) {
       missing.push(path);

@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import { isJsonObject, type JsonValue } from '../core/json.js';
 import { isReferenceText, parseReference, type Reference } from '../core/reference.js';
-import { analyzeExpression } from '../graph/expression.js';
+import { analyzeExpression, NONDETERMINISTIC_FUNCTIONS } from '../graph/expression.js';
 
 /** What a template or expression can see: the run input, scope variables and visible steps. */
 export interface TemplateEnv {
@@ -44,7 +44,7 @@ export class TemplateError extends Error {
 
 /** Defence in depth: validation rejects these, and evaluation makes them throw too. */
 const BANNED_BINDINGS: Record<string, () => never> = Object.fromEntries(
-  ['now', 'millis', 'random', 'eval'].map((name) => [
+  [...NONDETERMINISTIC_FUNCTIONS].map((name) => [
     name,
     () => {
       throw new Error(`$${name}() is not allowed in workflow expressions (it would break replay)`);
@@ -91,7 +91,10 @@ function navigate(value: JsonValue | undefined, path: ReadonlyArray<string | num
     if (current === null || current === undefined) return null;
     if (typeof segment === 'number')
       current = Array.isArray(current) ? current[segment] : undefined;
-    else current = isJsonObject(current) ? current[segment] : undefined;
+    // Own properties only: `$.input.constructor` must read as null, not as Object's constructor.
+    else
+      current =
+        isJsonObject(current) && Object.hasOwn(current, segment) ? current[segment] : undefined;
   }
   return current ?? null;
 }
@@ -129,7 +132,7 @@ function toPlainJson(value: unknown, at: string): JsonValue {
   if (Array.isArray(value)) return value.map((item) => toPlainJson(item, at));
   const out: Record<string, JsonValue> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (item !== undefined) out[key] = toPlainJson(item, at);
+    if (item !== undefined) setOwn(out, key, toPlainJson(item, at));
   }
   return out;
 }
@@ -189,7 +192,7 @@ export function resolveSync(template: CompiledTemplate, env: TemplateEnv): JsonV
       return template.items.map((item) => resolveSync(item, env));
     case 'object': {
       const out: Record<string, JsonValue> = {};
-      for (const [key, value] of template.entries) out[key] = resolveSync(value, env);
+      for (const [key, value] of template.entries) setOwn(out, key, resolveSync(value, env));
       return out;
     }
     case 'expr':
@@ -214,10 +217,21 @@ export async function resolveTemplate(
     }
     case 'object': {
       const out: Record<string, JsonValue> = {};
-      for (const [key, value] of template.entries) out[key] = await resolveTemplate(value, env);
+      for (const [key, value] of template.entries)
+        setOwn(out, key, await resolveTemplate(value, env));
       return out;
     }
     default:
       return resolveSync(template, env);
   }
+}
+
+/** Assigns as a plain data property, so a key named `__proto__` is a key, not a prototype change. */
+function setOwn(target: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

@@ -6,6 +6,8 @@ export const NONDETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set([
   'millis',
   'random',
   'eval',
+  // $shuffle draws from Math.random inside JSONata.
+  'shuffle',
 ]);
 
 export interface ExpressionAnalysis {

@@ -435,7 +435,16 @@ function checkInput(spec: WorkflowSpec, input: unknown): void {
   assertJson(input, '$input');
   const schema = spec.input?.schema;
   if (!schema) return;
-  const result = new Validator(schema, '2020-12', false).validate(input);
+  let result: ReturnType<Validator['validate']>;
+  try {
+    result = new Validator(schema, '2020-12', false).validate(input);
+  } catch (error) {
+    throw new SwitchyardError(
+      'SPEC_BAD_JSON_SCHEMA',
+      `the workflow's input schema cannot be applied: ${(error as Error).message}`,
+      { path: 'input.schema', hint: 'fix the schema (an unresolvable $ref is the usual cause)' },
+    );
+  }
   if (result.valid) return;
   const detail = result.errors[result.errors.length - 1];
   const where = (detail?.instanceLocation ?? '#').replace(/^#/, '$input').replace(/\//g, '.');

@@ -1,7 +1,7 @@
 import { hashJson } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
 import { WorkflowSchema, type WorkflowSpec } from '../core/spec.js';
-import { parsePath, type PathSegment, type SpecIssue } from '../graph/issues.js';
+import { formatPath, parsePath, type PathSegment, type SpecIssue } from '../graph/issues.js';
 import { validateWorkflow } from '../graph/validate.js';
 import { SpecValidationError } from './errors.js';
 import { specIssuesFromZod } from './zod-issues.js';
@@ -27,6 +27,8 @@ export type StructureResult = { ok: true; spec: WorkflowSpec } | { ok: false; is
  * The zod half of parsing: shape, types and defaults. Issues carry the source's file and positions.
  */
 export function parseStructure(raw: unknown, source: SpecSource = {}): StructureResult {
+  const reserved = reservedKeys(raw);
+  if (reserved.length > 0) return { ok: false, issues: placeIssues(reserved, source) };
   const result = WorkflowSchema.safeParse(raw);
   if (result.success) return { ok: true, spec: result.data };
   const issues = placeIssues(specIssuesFromZod(result.error.issues, raw, WorkflowSchema), source);
@@ -85,4 +87,33 @@ export function parseWorkflow(raw: unknown, source: SpecSource = {}): WorkflowSp
 /** sha256 of the RFC 8785 canonical JSON of a canonical spec (the output of parseWorkflow). */
 export function specHash(spec: WorkflowSpec): string {
   return hashJson(spec as unknown as JsonValue);
+}
+
+/**
+ * `__proto__` as a key would be dropped by parsing (or change an object's prototype) rather than be
+ * kept as data, so a spec that contains one is refused with its path instead of silently losing it.
+ */
+function reservedKeys(raw: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const visit = (node: unknown, at: PathSegment[]): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, [...at, index]));
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__') {
+        issues.push({
+          code: 'SPEC_BAD_TEMPLATE',
+          message: 'the key "__proto__" is reserved and cannot be used in a workflow',
+          path: formatPath([...at, key]),
+          expected: 'any other key name',
+        });
+      } else {
+        visit((node as Record<string, unknown>)[key], [...at, key]);
+      }
+    }
+  };
+  visit(raw, []);
+  return issues;
 }
