@@ -143,6 +143,8 @@ export class RunEngine {
   private out: Decision[] = [];
   private at = 0;
   private ended: Decision | null = null;
+  private approvals = 0;
+  private unknowns = 0;
 
   constructor(start: RunStartEvent, plan?: WorkflowPlan) {
     this.start = start;
@@ -167,6 +169,11 @@ export class RunEngine {
   /** Decisions still awaiting a world event (calls in flight, timers, approvals, children, unknowns). */
   outstanding(): Decision[] {
     return [...this.waiting.values()].map((w) => w.decision);
+  }
+
+  /** What the run waits on, in O(1): the driver asks after every batch. */
+  waitingCounts(): { total: number; approvals: number; unknowns: number } {
+    return { total: this.waiting.size, approvals: this.approvals, unknowns: this.unknowns };
   }
 
   async handle(event: Unsequenced<WorldEvent> | WorldEvent): Promise<Decision[]> {
@@ -445,13 +452,20 @@ export class RunEngine {
 
   private wait(node: StepNode, waiting: Waiting, decision: Decision): void {
     node.waiting = waiting;
+    this.count(waiting, 1);
     this.waiting.set(node.path, { node, decision });
     this.emit(decision);
   }
 
   private release(node: StepNode): void {
+    if (node.waiting) this.count(node.waiting, -1);
     node.waiting = null;
     this.waiting.delete(node.path);
+  }
+
+  private count(waiting: Waiting, delta: number): void {
+    if (waiting === 'approval') this.approvals += delta;
+    else if (waiting === 'outcome') this.unknowns += delta;
   }
 
   private attemptFailed(node: StepNode, failure: Failure): void | Promise<void> {

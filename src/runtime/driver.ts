@@ -76,9 +76,7 @@ export class RunDriver {
 
   push(event: World): void {
     this.inbox.push(event);
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.wakeUp();
   }
 
   /** Re-arms what was in flight when the previous process stopped. */
@@ -107,6 +105,29 @@ export class RunDriver {
   }
 
   async drive(): Promise<RunOutcome> {
+    try {
+      await this.loop();
+    } finally {
+      // On every exit, a thrown store error included: nothing may keep the process alive or act
+      // after the driver has stopped.
+      for (const entry of this.live.values()) {
+        entry.abort.abort();
+        entry.cancelTimer?.();
+      }
+    }
+    // Sub-workflows cannot be aborted like calls: let them reach a pause or an end, so none is left
+    // half-driven when this returns (the runtime then cancels those paused under an ended run).
+    while (this.childRuns.size > 0) await Promise.allSettled([...this.childRuns]);
+    if (this.broken) throw this.broken.error;
+    const outcome = this.outcome();
+    // A run paused only because a sub-workflow paused appended nothing that says so (its last batch
+    // recorded it as running): record the status alone, so listing runs shows it waiting.
+    if (!this.engine.finished && this.pausedChildren.size > 0)
+      await this.journal.append([], outcome.status, this.deps.clock.now());
+    return outcome;
+  }
+
+  private async loop(): Promise<void> {
     for (;;) {
       if (this.broken) break;
       if (this.inbox.length === 0) {
@@ -126,29 +147,14 @@ export class RunDriver {
       this.deps.faults?.afterAppend?.(appended);
       for (const event of appended) this.perform(event);
     }
-    for (const entry of this.live.values()) {
-      entry.abort.abort();
-      entry.cancelTimer?.();
-    }
-    // Sub-workflows cannot be aborted like calls: let them reach a pause or an end, so none is left
-    // half-driven when this returns (the runtime then cancels those paused under an ended run).
-    while (this.childRuns.size > 0) await Promise.allSettled([...this.childRuns]);
-    if (this.broken) throw this.broken.error;
-    const outcome = this.outcome();
-    // A run paused only because a sub-workflow paused appended nothing that says so (its last batch
-    // recorded it as running): record the status alone, so listing runs shows it waiting.
-    if (!this.engine.finished && this.pausedChildren.size > 0)
-      await this.journal.append([], outcome.status, this.deps.clock.now());
-    return outcome;
   }
 
   private status(): RunStatus {
-    const outstanding = this.engine.outstanding();
     const end = this.engine.endEvent;
     if (end?.type === 'run-end') return end.status;
-    if (outstanding.some((d) => d.type === 'outcome-unknown')) return 'outcome-unknown';
-    if (outstanding.length > 0 && outstanding.every((d) => d.type === 'approval-request'))
-      return 'waiting';
+    const waiting = this.engine.waitingCounts();
+    if (waiting.unknowns > 0) return 'outcome-unknown';
+    if (waiting.total > 0 && waiting.approvals === waiting.total) return 'waiting';
     return 'running';
   }
 
@@ -207,9 +213,30 @@ export class RunDriver {
       case 'child-run-start':
         this.startChild(decision as ChildRunStartEvent);
         return;
+      case 'step-end':
+        if (decision.status === 'cancelled') this.stopWork(decision.path);
+        return;
       default:
         return;
     }
+  }
+
+  /** A cancelled step's call is abandoned and its retry timer disarmed, so nothing waits on them. */
+  private stopWork(path: string): void {
+    this.live.get(path)?.abort.abort();
+    const timer = this.live.get(`${path}#timer`);
+    if (timer) {
+      timer.cancelTimer?.();
+      this.live.delete(`${path}#timer`);
+      this.active -= 1;
+      this.wakeUp();
+    }
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   /** Runs one call with an optional deadline; whichever of result and deadline comes first wins. */
@@ -228,11 +255,14 @@ export class RunDriver {
         entry.cancelTimer?.();
         if (this.live.get(path) === entry) this.live.delete(path);
         this.active -= 1;
-        const wake = this.wake;
-        this.wake = null;
-        wake?.();
+        this.wakeUp();
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => {
+        // callTool/callModel turn every outcome into an event; reaching here is a bug, and a bug
+        // must stop the driver with its error rather than leave the step waiting forever.
+        this.broken ??= { error };
+        this.wakeUp();
+      });
   }
 
   private async callTool(call: ToolCallStartEvent): Promise<void> {
@@ -379,9 +409,7 @@ export class RunDriver {
       .finally(() => {
         this.childRuns.delete(child);
         this.active -= 1;
-        const wake = this.wake;
-        this.wake = null;
-        wake?.();
+        this.wakeUp();
       });
     this.childRuns.add(child);
   }
