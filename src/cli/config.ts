@@ -20,7 +20,11 @@ const SimulatedModelConfig = z.strictObject({
 
 export const ConfigSchema = z.strictObject({
   store: z.string().optional(),
-  tools: z.union([z.string(), z.array(z.string())]).optional(),
+  tools: z
+    .union([z.string(), z.array(z.string())], {
+      error: 'expected a module path or a list of module paths',
+    })
+    .optional(),
   models: z.record(z.string(), SimulatedModelConfig).optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
@@ -35,22 +39,31 @@ const NAMES = ['switchyard.config.yaml', 'switchyard.config.yml', 'switchyard.co
 
 export class ConfigError extends SwitchyardError {
   constructor(file: string, message: string, details: { path?: string; hint?: string } = {}) {
-    super('CONFIG_INVALID', `${file}: ${message}`, { file, ...details });
+    super('CONFIG_INVALID', message, { file, ...details });
   }
 }
 
-/** Looks for a config next to the spec, then in its parents up to the working directory. */
-export function findConfig(startDir: string, stopDir: string): string | undefined {
-  let dir = path.resolve(startDir);
-  const stop = path.resolve(stopDir);
-  for (;;) {
-    for (const name of NAMES) {
-      const candidate = path.join(dir, name);
-      if (existsSync(candidate)) return candidate;
-    }
-    if (dir === stop || dir === path.dirname(dir) || !dir.startsWith(stop)) return undefined;
-    dir = path.dirname(dir);
+function configIn(dir: string): string | undefined {
+  for (const name of NAMES) {
+    const candidate = path.join(dir, name);
+    if (existsSync(candidate)) return candidate;
   }
+  return undefined;
+}
+
+/**
+ * Looks for a config next to the spec, then in its parents up to the working directory, then in
+ * the working directory itself (a spec outside it still gets the project's config).
+ */
+export function findConfig(startDir: string, stopDir: string): string | undefined {
+  const stop = path.resolve(stopDir);
+  const inside = (dir: string): boolean => dir === stop || dir.startsWith(stop + path.sep);
+  for (let dir = path.resolve(startDir); inside(dir); dir = path.dirname(dir)) {
+    const found = configIn(dir);
+    if (found) return found;
+    if (dir === stop) return undefined;
+  }
+  return configIn(stop);
 }
 
 export function loadConfig(file: string | undefined, cwd: string): LoadedConfig {
@@ -69,10 +82,17 @@ export function loadConfig(file: string | undefined, cwd: string): LoadedConfig 
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') ?? '';
-    throw new ConfigError(file, `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`, {
-      path: where,
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.join('.');
+      const what =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.join(', ')} (expected store, tools, models)`
+          : issue.message;
+      return where ? `${where}: ${what}` : what;
+    });
+    throw new ConfigError(file, problems.join('; '), {
+      path: parsed.error.issues[0]?.path.join('.') ?? '',
+      hint: 'see the Configuration section of the README',
     });
   }
   return { file, dir: path.dirname(file), config: parsed.data };

@@ -234,7 +234,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .option('--input <json>', 'workflow input as JSON or @file.json', '{}')
     .addOption(
       new Option('--seed <n>', 'seed for the simulated model').argParser((v) =>
-        Number.parseInt(v, 10),
+        wholeNumber(v, '--seed'),
       ),
     )
     .action(
@@ -279,22 +279,28 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .option('--reject', 'reject instead of approving')
     .option('--value <json>', 'a value to hand to the workflow with the decision')
     .option('--comment <text>', 'a note kept in the journal')
+    .option('--force', 'decide even though the run is recorded as running')
     .action(
       run(
         async (
           s,
           runId: string,
           stepPath: string,
-          options: { reject?: boolean; value?: string; comment?: string },
+          options: { reject?: boolean; value?: string; comment?: string; force?: boolean },
         ) => {
           const runtime = await s.runtime(await s.configForRun(runId));
-          const outcome = await runtime.approve(runId, stepPath, {
-            approved: !options.reject,
-            ...(options.value === undefined
-              ? {}
-              : { value: parseJsonArgument(options.value, '--value', cwd) }),
-            ...(options.comment === undefined ? {} : { comment: options.comment }),
-          });
+          const outcome = await runtime.approve(
+            runId,
+            stepPath,
+            {
+              approved: !options.reject,
+              ...(options.value === undefined
+                ? {}
+                : { value: parseJsonArgument(options.value, '--value', cwd) }),
+              ...(options.comment === undefined ? {} : { comment: options.comment }),
+            },
+            { force: options.force === true },
+          );
           return reportOutcome(s, runtime, outcome);
         },
       ),
@@ -304,6 +310,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .command('resolve <runId> <stepPath>')
     .description('decide a call whose outcome is unknown after a crash')
     .option('--retry', 'it did not happen: call it again (same idempotency key)')
+    .option('--force', 'decide even though the run is recorded as running')
     .option('--complete', 'it happened: record --value as its output')
     .option('--fail', 'fail the step (its onError policy applies)')
     .option('--value <json>', 'output to record with --complete')
@@ -313,7 +320,13 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
           s,
           runId: string,
           stepPath: string,
-          options: { retry?: boolean; complete?: boolean; fail?: boolean; value?: string },
+          options: {
+            retry?: boolean;
+            complete?: boolean;
+            fail?: boolean;
+            value?: string;
+            force?: boolean;
+          },
         ) => {
           const chosen = (['retry', 'complete', 'fail'] as const).filter((k) => options[k]);
           if (chosen.length !== 1)
@@ -326,7 +339,9 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
           return reportOutcome(
             s,
             runtime,
-            await runtime.resolveOutcome(runId, stepPath, chosen[0] as 'retry', value),
+            await runtime.resolveOutcome(runId, stepPath, chosen[0] as 'retry', value, {
+              force: options.force === true,
+            }),
           );
         },
       ),
@@ -377,10 +392,10 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
         ) => {
           const store = await s.store(s.config());
           const list = await store.listRuns({
-            ...(options.status ? { status: options.status } : {}),
+            ...(options.status ? { status: runStatus(options.status) as RunStatus } : {}),
             ...(options.workflow ? { workflow: options.workflow } : {}),
             ...(options.all ? {} : { parentRunId: null }),
-            limit: Number.parseInt(options.limit, 10),
+            limit: wholeNumber(options.limit, '--limit', 1),
           });
           s.print(
             () =>
@@ -428,6 +443,35 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     );
 
   return program;
+}
+
+function wholeNumber(text: string, option: string, min = 0): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(
+      `${option} must be a whole number of at least ${min}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+const STATUSES: readonly RunStatus[] = [
+  'running',
+  'waiting',
+  'outcome-unknown',
+  'completed',
+  'failed',
+  'cancelled',
+];
+
+function runStatus(text: string | undefined): RunStatus | undefined {
+  if (text === undefined) return undefined;
+  if (!(STATUSES as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return text as RunStatus;
 }
 
 function countSteps(steps: ReadonlyArray<{ kind: string }>): number {

@@ -60,3 +60,11 @@ export class PendingAmbiguousError extends SwitchyardError {
     );
   }
 }
+
+export class RunBusyError extends SwitchyardError {
+  constructor(runId: string) {
+    super('RUN_BUSY', `run ${runId} is running: another process may be driving it`, {
+      hint: `if no process is running it (it was killed), continue it first with \`switchyard resume ${runId}\`; pass --force to decide anyway`,
+    });
+  }
+}

@@ -85,7 +85,8 @@ export async function loadJournal(
   const blobs = new Map<string, JsonValue>();
   const events: JournalEvent[] = [];
   let prev = '';
-  for (const [index, row] of stored.entries()) {
+  for (let index = 0; index < stored.length; index++) {
+    const row = stored[index] as StoredEvent;
     if (row.seq !== index)
       throw new JournalInvalidError(`seq ${row.seq} found where ${index} was expected`, {
         seq: index,

@@ -32,6 +32,7 @@ import { randomIds, systemClock } from './clock.js';
 import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
 import {
   InputInvalidError,
+  RunBusyError,
   ModelNotFoundError,
   PendingAmbiguousError,
   RunNotWaitingError,
@@ -183,10 +184,12 @@ export class Runtime {
     runId: string,
     path: string,
     decision: { approved: boolean; value?: JsonValue; comment?: string },
+    options: { force?: boolean } = {},
   ): Promise<RunOutcome> {
     // Checked and copied up front: the value becomes a step output, journaled as canonical JSON.
     if (decision.value !== undefined) assertJson(decision.value, '$value');
     const value = decision.value === undefined ? undefined : structuredClone(decision.value);
+    await this.assertIdle(runId, options.force);
     const target = await this.findPending(runId, path, 'approval-request');
     const decided = await this.resume(target, [
       {
@@ -207,8 +210,10 @@ export class Runtime {
     path: string,
     action: 'retry' | 'complete' | 'fail',
     value?: JsonValue,
+    options: { force?: boolean } = {},
   ): Promise<RunOutcome> {
     if (value !== undefined) assertJson(value, '$value');
+    await this.assertIdle(runId, options.force);
     const target = await this.findPending(runId, path, 'outcome-unknown');
     const decided = await this.resume(target, [
       {
@@ -239,7 +244,28 @@ export class Runtime {
     return top.runId === runId ? outcome : this.resume(runId);
   }
 
+  /**
+   * A decision is delivered by resuming the run here; if another process is still driving it, both
+   * would act (the other would see in-flight calls as interrupted). Its recorded status tells: a run
+   * that paused says 'waiting'; 'running' means live elsewhere, or stopped without pausing.
+   */
+  private async assertIdle(runId: string, force = false): Promise<void> {
+    let top = await this.getRun(runId);
+    while (top.parentRunId !== null) top = await this.getRun(top.parentRunId);
+    if (top.status === 'running' && !force) throw new RunBusyError(top.runId);
+  }
+
   async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunOutcome> {
+    const run = await this.getRun(runId);
+    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
+      throw new SwitchyardError(
+        'RUN_ENDED',
+        `run ${runId} already ${run.status}; there is nothing to cancel`,
+        {
+          hint: 'switchyard runs show ' + runId,
+        },
+      );
+    }
     // No re-arming: a run about to end must not repeat its in-flight model calls or children first.
     return this.continueRun(runId, [{ type: 'run-cancel', at: this.clock.now(), reason }], false);
   }

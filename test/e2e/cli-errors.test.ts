@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findConfig } from '../../src/cli/config.js';
+import { cli } from '../support/cli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const store = `--store=sqlite:${path.join(dir, 'journal.db')}`;
+
+function expectUsageError(args: string[], pattern: RegExp): void {
+  const result = cli(args);
+  expect(result.status).toBe(2);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+}
+
+describe('CLI arguments are checked with a clear error', () => {
+  it('--limit must be a positive whole number', () => {
+    expectUsageError(
+      ['runs', 'list', '--limit', 'abc', store],
+      /error\[USAGE\]: --limit must be a whole number/,
+    );
+  });
+  it('--status must be a known status', () => {
+    expectUsageError(
+      ['runs', 'list', '--status', 'bogus', store],
+      /--status must be one of running, waiting/,
+    );
+  });
+  it('--seed must be a whole number', () => {
+    expectUsageError(
+      ['run', 'examples/hello/hello.yaml', '--seed', 'x', store],
+      /--seed must be a whole number/,
+    );
+  });
+  it('--input must be JSON', () => {
+    expectUsageError(
+      ['run', 'examples/hello/hello.yaml', '--input', '{nope', store],
+      /--input is not valid JSON/,
+    );
+  });
+  it('an unknown run id is RUN_NOT_FOUND', () => {
+    expectUsageError(['runs', 'show', 'run_missing', store], /error\[RUN_NOT_FOUND\]/);
+  });
+  it('an invalid config lists every problem once, with the file', () => {
+    const config = path.join(dir, 'bad.config.yaml');
+    writeFileSync(config, 'tools: 5\nbogus: 1\n');
+    const result = cli([
+      'run',
+      'examples/hello/hello.yaml',
+      '--config',
+      config,
+      '--input',
+      '{"name":"x"}',
+      store,
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `error[CONFIG_INVALID]: ${config}: tools: expected a module path`,
+    );
+    expect(result.stderr).toContain('unknown field(s) bogus');
+  });
+});
+
+describe('store files that are not journals', () => {
+  it('a corrupt file is STORE_CORRUPT with exit code 4', () => {
+    const file = path.join(dir, 'corrupt.db');
+    writeFileSync(file, 'this is not a database'.repeat(300));
+    const result = cli(['runs', 'list', `--store=sqlite:${file}`]);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/error\[STORE_CORRUPT\]/);
+  });
+});
+
+describe('finding the config', () => {
+  it('prefers the one next to the spec, then parents up to the working directory', () => {
+    const root = path.join(dir, 'project');
+    mkdirSync(path.join(root, 'flows', 'deep'), { recursive: true });
+    writeFileSync(path.join(root, 'switchyard.config.yaml'), '{}');
+    expect(findConfig(path.join(root, 'flows', 'deep'), root)).toBe(
+      path.join(root, 'switchyard.config.yaml'),
+    );
+    writeFileSync(path.join(root, 'flows', 'switchyard.config.yaml'), '{}');
+    expect(findConfig(path.join(root, 'flows', 'deep'), root)).toBe(
+      path.join(root, 'flows', 'switchyard.config.yaml'),
+    );
+  });
+
+  it("uses the working directory's config for a spec outside it, never a sibling prefix directory's", () => {
+    const cwd = path.join(dir, 'work');
+    const sibling = path.join(dir, 'work2', 'sub');
+    mkdirSync(cwd, { recursive: true });
+    mkdirSync(sibling, { recursive: true });
+    writeFileSync(path.join(dir, 'switchyard.config.yaml'), '{}');
+    expect(findConfig(sibling, cwd)).toBeUndefined();
+    writeFileSync(path.join(cwd, 'switchyard.config.yaml'), '{}');
+    expect(findConfig(sibling, cwd)).toBe(path.join(cwd, 'switchyard.config.yaml'));
+  });
+});
