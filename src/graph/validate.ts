@@ -182,6 +182,29 @@ class WorkflowChecker {
 
   // ---- per-step checks --------------------------------------------------------------------------
 
+  /** Fields every step kind accepts but only some honour: silently ignoring them would mislead. */
+  private checkApplicable({ step, path }: StepInfo): void {
+    if (
+      step.retry !== undefined &&
+      step.kind !== 'tool' &&
+      step.kind !== 'agent' &&
+      step.kind !== 'workflow'
+    ) {
+      this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'retry'], {
+        message: `retry does not apply to a ${step.kind} step`,
+        expected: 'retry on tool, agent and workflow steps',
+        hint: 'put retry on the steps inside it',
+      });
+    }
+    if (step.timeoutMs !== undefined && step.kind !== 'tool' && step.kind !== 'agent') {
+      this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'timeoutMs'], {
+        message: `timeoutMs does not apply to a ${step.kind} step`,
+        expected: 'timeoutMs on tool and agent steps (it bounds each call)',
+        hint: 'put timeoutMs on the calls inside it',
+      });
+    }
+  }
+
   private checkStep(info: StepInfo): void {
     const { step, path } = info;
     const own: Scope = { block: info.block, self: info };
@@ -194,6 +217,7 @@ class WorkflowChecker {
       });
     }
     this.checkAfter(info);
+    this.checkApplicable(info);
     switch (step.kind) {
       case 'tool':
         this.checkTemplate(step.input, [...path, 'input'], own);

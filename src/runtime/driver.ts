@@ -394,7 +394,17 @@ export class RunDriver {
               childRunId: start.childRunId,
               status: outcome.status === 'completed' ? 'completed' : 'failed',
               ...(outcome.output === undefined ? {} : { output: outcome.output }),
-              ...(outcome.error ? { error: { ...outcome.error, retryable: false } } : {}),
+              // A failed sub-workflow may be retried like a failed call (a fresh child run). Not a
+              // cancelled one (stopped on purpose), nor one that could not start (a coded setup
+              // error such as WORKFLOW_NOT_FOUND, which a retry would only repeat).
+              ...(outcome.error
+                ? {
+                    error: {
+                      ...outcome.error,
+                      retryable: outcome.status === 'failed' && !('code' in outcome.error),
+                    },
+                  }
+                : {}),
             });
           } else {
             this.pausedChildren.set(start.childRunId, outcome);

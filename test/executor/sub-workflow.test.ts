@@ -325,3 +325,33 @@ describe('sub-workflows', () => {
     });
   });
 });
+
+describe('retry on a workflow step', () => {
+  it('starts a fresh child run after a failed one, up to maxAttempts', async () => {
+    let calls = 0;
+    const flaky = safeTool('flaky-once', () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('transient'), { retryable: false });
+      return 'ok';
+    });
+    const { runtime, store } = harness({ tools: [flaky] });
+    const spec = workflow({
+      name: 'parent-retry',
+      steps: [
+        {
+          id: 'sub',
+          kind: 'workflow',
+          workflow: 'child',
+          retry: { maxAttempts: 2, backoff: { initialMs: 1 } },
+        },
+      ],
+      workflows: {
+        child: { name: 'child', steps: [{ id: 'work', kind: 'tool', tool: 'flaky-once' }] },
+      },
+    });
+    const outcome = await runtime.start({ spec });
+    expect(outcome.status).toBe('completed');
+    expect(outcome.output).toBe('ok');
+    expect(await store.listRuns({ parentRunId: outcome.runId })).toHaveLength(2);
+  });
+});

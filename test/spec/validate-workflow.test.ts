@@ -276,3 +276,27 @@ describe('the dependencies the validator checks for cycles', () => {
     }
   });
 });
+
+describe('fields a step kind would ignore', () => {
+  it('retry on a container or approval and timeoutMs outside tool/agent are refused, not ignored', () => {
+    expect(
+      issues(
+        [
+          { id: 'gate', kind: 'approval', timeoutMs: 1000 },
+          {
+            id: 'each',
+            kind: 'map',
+            items: [1],
+            retry: { maxAttempts: 3 },
+            steps: [tool('inner', { timeoutMs: 5 })],
+          },
+          { id: 'sub', kind: 'workflow', workflow: 'child', retry: { maxAttempts: 2 } },
+        ],
+        { workflows: { child: { name: 'child', steps: [tool('x')] } } },
+      ),
+    ).toEqual([
+      { code: 'SPEC_FIELD_NOT_APPLICABLE', path: 'steps[0].timeoutMs' },
+      { code: 'SPEC_FIELD_NOT_APPLICABLE', path: 'steps[1].retry' },
+    ]);
+  });
+});

@@ -138,7 +138,7 @@ const builders: Record<string, () => WorkflowSpec> = {
   'approval.yaml': () =>
     workflow('publish')
       .tool('draft', { tool: 'writer.draft', input: (r) => r.input() })
-      .approval('ok', { message: 'Publish this draft?', after: ['draft'], timeoutMs: 86_400_000 })
+      .approval('ok', { message: 'Publish this draft?', after: ['draft'] })
       .tool('publish', {
         tool: 'cms.publish',
         input: (r) => ({
