@@ -1,5 +1,5 @@
 import type { JournalEvent, Unsequenced } from '../core/events.js';
-import { chainHash, sha256Hex } from '../core/hash.js';
+import { chainHash, hashJson, sha256Hex } from '../core/hash.js';
 import { blobRefs, encodeEvent, hydrate } from '../core/journal-codec.js';
 import type { JsonValue } from '../core/json.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   StoredEvent,
 } from '../core/ports.js';
 import { JournalHashError, JournalInvalidError } from '../executor/errors.js';
+import { JournalConflictError } from '../journal/errors.js';
 
 /** Numbers, chains and encodes a run's events and appends them, one batch per world event. */
 export class RunJournal {
@@ -112,6 +113,23 @@ export async function loadJournal(
       blobs.set(ref, JSON.parse(text) as JsonValue);
     }
     events.push(hydrate(parsed, blobs));
+  }
+  // The hash chain cannot show events cut off the end; the run record's head seq can.
+  if (stored.length - 1 < run.headSeq) {
+    throw new JournalInvalidError(
+      `run ${run.runId} has ${stored.length} events but its record says ${run.headSeq + 1}: events were removed from the end of the journal`,
+      { seq: stored.length },
+    );
+  }
+  if (stored.length - 1 > run.headSeq) {
+    throw new JournalConflictError(run.runId, run.headSeq + 1, stored.length - 1, 'extended');
+  }
+  const first = events[0];
+  if (first?.type === 'run-start') {
+    const specHash = hashJson(first.spec);
+    if (specHash !== first.specHash || specHash !== run.specHash) {
+      throw new JournalHashError(run.runId, 0, 'the spec recorded in run-start');
+    }
   }
   return { run, events, lastHash: prev, headSeq: stored.length - 1 };
 }

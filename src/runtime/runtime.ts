@@ -22,6 +22,7 @@ import type {
 import type { StepSpec, WorkflowSpec } from '../core/spec.js';
 import { RunEngine } from '../executor/engine.js';
 import { planWorkflow, type WorkflowPlan } from '../executor/plan.js';
+import { JournalInvalidError } from '../executor/errors.js';
 import { replayJournal } from '../executor/replay.js';
 import { childBlocks } from '../graph/dependencies.js';
 import { RunNotFoundError } from '../journal/errors.js';
@@ -293,6 +294,7 @@ export class Runtime {
     try {
       const loaded = await loadJournal(this.store, run, { verifyBlobs: true });
       const replay = await replayJournal(loaded.events);
+      checkRecordedStatus(run, replay.engine);
       return {
         runId,
         ok: children.every((c) => c.ok),
@@ -456,6 +458,20 @@ export class Runtime {
 }
 
 export type { RunOutcome, RunStatus };
+
+/** The status kept beside the journal must agree with what the journal says happened. */
+function checkRecordedStatus(run: RunRecord, engine: RunEngine): void {
+  const end = engine.endEvent;
+  const ended = end?.type === 'run-end' ? end.status : undefined;
+  const terminal =
+    run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
+  if (ended === undefined ? terminal : ended !== run.status) {
+    throw new JournalInvalidError(
+      `run ${run.runId} is recorded as ${run.status} but its journal ${ended ? `ends ${ended}` : 'has not ended'}`,
+      { seq: run.headSeq },
+    );
+  }
+}
 
 function checkInput(spec: WorkflowSpec, input: unknown): void {
   assertJson(input, '$input');

@@ -10,6 +10,7 @@ import type {
   Clock,
   IdSource,
   JournalStore,
+  RunStatus,
   StoredEvent,
   ToolContext,
   ToolDefinition,
@@ -180,6 +181,8 @@ export async function copyRun(
     keep?(row: StoredEvent): boolean;
     event?(row: StoredEvent): StoredEvent;
     blob?(hash: string, text: string): string;
+    /** The status to record; by default the original's (a cut journal of a crashed run says running). */
+    status?: RunStatus;
   } = {},
 ): Promise<MemoryJournalStore> {
   const run = await from.getRun(runId);
@@ -202,7 +205,7 @@ export async function copyRun(
     expectedSeq: 0,
     events: rows,
     blobs,
-    status: run.status,
+    status: change.status ?? run.status,
     at: run.updatedAt,
     create: {
       runId,

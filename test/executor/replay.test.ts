@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chainHash } from '../../src/core/hash.js';
 import type { JournalStore, StoredEvent } from '../../src/core/ports.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import { openSqliteStore } from '../../src/journal/sqlite-store.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import {
   copyRun,
@@ -236,7 +240,10 @@ describe('replay verification', () => {
     const { store, runId } = await completedRun();
     const rows = await store.read(runId);
     const lastWorld = rows.map((r) => r.type).lastIndexOf('tool-call-end');
-    const prefix = await copyRun(store, runId, { keep: (row) => row.seq < lastWorld });
+    const prefix = await copyRun(store, runId, {
+      keep: (row) => row.seq < lastWorld,
+      status: 'running',
+    });
     const report = await verifier(prefix).verify(runId);
     expect(report.error).toBeUndefined();
     expect(report.ok).toBe(true);
@@ -284,5 +291,37 @@ describe('replay verification', () => {
     const outcome = await runtime.start({ spec: mixed }, { items: [1, 2, 3] });
     expect(outcome.status).toBe('completed');
     await expectVerified(runtime, outcome.runId);
+  });
+});
+
+describe('verification catches what the hash chain alone cannot', () => {
+  it('a journal cut short (its last batch deleted) fails verification', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-truncate-'));
+    const file = join(dir, 'journal.db');
+    try {
+      const store = openSqliteStore(file);
+      const { runtime } = harness({ store, tools: [echoTool()] });
+      const done = await runtime.start({
+        spec: workflow({
+          name: 'cut',
+          steps: [
+            { id: 'a', kind: 'tool', tool: 'echo' },
+            { id: 'b', kind: 'tool', tool: 'echo', after: ['a'] },
+          ],
+        }),
+      });
+      expect(done.status).toBe('completed');
+      const db = new Database(file);
+      const last = (db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number }).seq;
+      db.prepare('DELETE FROM events WHERE seq > ?').run(last - 4);
+      db.close();
+      const report = await runtime.verify(done.runId);
+      expect(report.ok).toBe(false);
+      expect(report.error?.code).toBe('JOURNAL_INVALID');
+      expect(report.error?.message).toMatch(/removed from the end/);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
