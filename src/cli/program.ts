@@ -55,14 +55,25 @@ class Session {
   }
 
   /** The config a run was started with (recorded in its run-start), unless --config says otherwise. */
+  /**
+   * The config (and simulated-model seed) a run was started with, as recorded in its run-start, so
+   * that resuming or deciding it from anywhere uses the same tools and models. --config overrides.
+   */
   async configForRun(runId: string): Promise<LoadedConfig> {
-    if (this.options.config) return this.config();
     const store = await this.store(this.config());
     const [first] = await store.read(runId, 0);
-    const recorded = first
-      ? (JSON.parse(first.body) as { origin?: { config?: string } }).origin?.config
-      : undefined;
-    return recorded && existsSync(recorded) ? loadConfig(recorded, this.cwd) : this.config();
+    let origin: { config?: string; seed?: number } | undefined;
+    try {
+      origin = first ? (JSON.parse(first.body) as { origin?: typeof origin }).origin : undefined;
+    } catch {
+      origin = undefined; // a damaged journal is reported by the command itself, with its seq
+    }
+    if (origin?.seed !== undefined && this.options.seed === undefined)
+      this.options.seed = origin.seed;
+    if (this.options.config) return this.config();
+    return origin?.config && existsSync(origin.config)
+      ? loadConfig(origin.config, this.cwd)
+      : this.config();
   }
 
   async store(config?: LoadedConfig): Promise<JournalStore> {
@@ -85,7 +96,10 @@ class Session {
       models: buildModels(config.config, this.options.seed),
       ...(faults ? { faults } : {}),
       ...(progress ? { onEvents: (runId, events) => progress.update(runId, events) } : {}),
-      ...(config.file ? { origin: { config: config.file } } : {}),
+      origin: {
+        ...(config.file ? { config: config.file } : {}),
+        ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      },
       onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
     });
   }
@@ -196,6 +210,11 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     )
     .option('--json', 'machine-readable output')
     .option('--debug', 'print stack traces')
+    .addOption(
+      new Option('--seed <n>', 'seed for the simulated model (recorded with the run)').argParser(
+        (v) => wholeNumber(v, '--seed'),
+      ),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(red(text)) });
 
@@ -232,11 +251,6 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .command('run <spec>')
     .description('start a run and drive it until it finishes or waits')
     .option('--input <json>', 'workflow input as JSON or @file.json', '{}')
-    .addOption(
-      new Option('--seed <n>', 'seed for the simulated model').argParser((v) =>
-        wholeNumber(v, '--seed'),
-      ),
-    )
     .action(
       run(async (s, file: string, options: { input: string }) => {
         const specFile = path.resolve(cwd, file);

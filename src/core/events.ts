@@ -28,7 +28,7 @@ export interface RunStartEvent extends EventBase {
   tools: Record<string, ToolInfo>;
   parent?: { runId: string; path: string };
   /** Where the run was started from, so resume can find the same config (not used by decisions). */
-  origin?: { config?: string };
+  origin?: { config?: string; seed?: number };
 }
 
 export interface ToolInfo {

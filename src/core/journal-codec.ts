@@ -12,6 +12,9 @@ import type { Blob, StoredEvent } from './ports.js';
 const BODY_LIMIT = 2048;
 const FIELD_LIMIT = 512;
 
+/** Each payload field with the name of its ref, spelled once: loading reads these per event. */
+const REF_FIELDS = PAYLOAD_FIELDS.map((field) => [field, `${field}Ref`] as const);
+
 export interface EncodedEvent {
   stored: StoredEvent;
   blobs: Blob[];
@@ -43,8 +46,8 @@ export function encodeEvent(event: JournalEvent, prevHash: string): EncodedEvent
 /** Blob hashes an event body refers to. */
 export function blobRefs(parsed: Record<string, unknown>): string[] {
   const refs: string[] = [];
-  for (const field of PAYLOAD_FIELDS) {
-    const ref = parsed[`${field}Ref`];
+  for (const [, name] of REF_FIELDS) {
+    const ref = parsed[name];
     if (typeof ref === 'string') refs.push(ref);
   }
   return refs;
@@ -55,13 +58,13 @@ export function hydrate(
   parsed: Record<string, unknown>,
   blobs: ReadonlyMap<string, JsonValue>,
 ): JournalEvent {
-  for (const field of PAYLOAD_FIELDS) {
-    const ref = parsed[`${field}Ref`];
+  for (const [field, name] of REF_FIELDS) {
+    const ref = parsed[name];
     if (typeof ref !== 'string') continue;
     const value = blobs.get(ref);
     if (value === undefined) throw new Error(`blob ${ref} is missing`);
     parsed[field] = value;
-    delete parsed[`${field}Ref`];
+    delete parsed[name];
   }
   return parsed as unknown as JournalEvent;
 }

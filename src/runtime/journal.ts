@@ -108,8 +108,8 @@ export async function loadJournal(
         throw new JournalInvalidError(`payload ${ref} referenced at seq ${row.seq} is missing`, {
           seq: row.seq,
         });
-      if (options.verifyBlobs && sha256Hex(text) !== ref)
-        throw new JournalHashError(run.runId, row.seq, `payload ${ref}`);
+      // Payloads are few (content-addressed, stored once), so they are always checked.
+      if (sha256Hex(text) !== ref) throw new JournalHashError(run.runId, row.seq, `payload ${ref}`);
       blobs.set(ref, JSON.parse(text) as JsonValue);
     }
     events.push(hydrate(parsed, blobs));

@@ -52,7 +52,7 @@ export interface RuntimeOptions {
   /** Things an operator should know that do not stop the run, e.g. a tool that changed underneath it. */
   onWarning?(message: string): void;
   /** Recorded in run-start so that resume can load the same config. */
-  origin?: { config?: string };
+  origin?: { config?: string; seed?: number };
 }
 
 /** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */

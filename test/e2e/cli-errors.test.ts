@@ -99,3 +99,32 @@ describe('finding the config', () => {
     expect(findConfig(sibling, cwd)).toBe(path.join(cwd, 'switchyard.config.yaml'));
   });
 });
+
+describe('the simulated-model seed', () => {
+  function pick(seedAtRun: string, seedAtApprove?: string): unknown {
+    const run = cli([
+      'run',
+      'test/fixtures/seed/seeded.yaml',
+      '--seed',
+      seedAtRun,
+      '--json',
+      store,
+    ]);
+    const { runId } = JSON.parse(run.stdout) as { runId: string };
+    const approve = cli([
+      'approve',
+      runId,
+      'gate',
+      '--json',
+      store,
+      ...(seedAtApprove ? ['--seed', seedAtApprove] : []),
+    ]);
+    return (JSON.parse(approve.stdout) as { output: unknown }).output;
+  }
+
+  it('is recorded with the run, so deciding it later answers as if it had never stopped', () => {
+    const remembered = pick('11');
+    expect(pick('11', '11')).toEqual(remembered);
+    expect(pick('11', '12')).not.toEqual(remembered);
+  });
+});

@@ -102,3 +102,28 @@ describe('a JSON Schema that cannot be applied', () => {
     });
   });
 });
+
+describe('$literal', () => {
+  it('is unwrapped wherever it sits, whether or not its siblings are references', async () => {
+    const { runtime } = harness({ tools: [echoTool()] });
+    const spec = workflow({
+      name: 'literal',
+      steps: [
+        {
+          id: 'a',
+          kind: 'tool',
+          tool: 'echo',
+          input: {
+            constant: { x: { $literal: '$.not-a-reference' } },
+            mixed: { x: { $literal: '$.also-not' }, y: '$.input.y' },
+          },
+        },
+      ],
+    });
+    const outcome = await runtime.start({ spec }, { y: 1 });
+    expect(outcome.output).toEqual({
+      constant: { x: '$.not-a-reference' },
+      mixed: { x: '$.also-not', y: 1 },
+    });
+  });
+});
