@@ -74,14 +74,10 @@ export interface LoadedJournal {
 }
 
 /**
- * Reads a run's journal, checking the hash chain and, with `verifyBlobs`, every payload's content
+ * Reads a run's journal, checking the hash chain and every payload's content
  * hash. Any damage is a typed error naming the seq, never a crash further down.
  */
-export async function loadJournal(
-  store: JournalStore,
-  run: RunRecord,
-  options: { verifyBlobs?: boolean } = {},
-): Promise<LoadedJournal> {
+export async function loadJournal(store: JournalStore, run: RunRecord): Promise<LoadedJournal> {
   const stored = await store.read(run.runId);
   const blobs = new Map<string, JsonValue>();
   const events: JournalEvent[] = [];

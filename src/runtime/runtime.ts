@@ -292,7 +292,7 @@ export class Runtime {
       (await this.store.listRuns({ parentRunId: runId })).map((child) => this.verify(child.runId)),
     );
     try {
-      const loaded = await loadJournal(this.store, run, { verifyBlobs: true });
+      const loaded = await loadJournal(this.store, run);
       const replay = await replayJournal(loaded.events);
       checkRecordedStatus(run, replay.engine);
       return {

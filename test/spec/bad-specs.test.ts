@@ -863,15 +863,15 @@ describe('the CLI on a malformed workflow file', () => {
             },
           ).then(
             () => ({ code: 0, stderr: '' }),
-            (error: { code: number; stderr: string }) => ({
-              code: error.code,
-              stderr: error.stderr,
+            (error: unknown) => ({
+              code: (error as { code: number }).code,
+              stderr: (error as { stderr: string }).stderr,
             }),
           );
           const problems = [
             result.code === 2 ? '' : `exit ${result.code}`,
             result.stderr.includes(`[${row.code}]`) ? '' : `no [${row.code}]`,
-            /^error\[SPEC_INVALID\]: /.test(result.stderr) ? '' : 'no error[SPEC_INVALID] line',
+            result.stderr.startsWith('error[SPEC_INVALID]: ') ? '' : 'no error[SPEC_INVALID] line',
             /\n\s+at .+:\d+:\d+/.test(result.stderr) ? 'a stack trace' : '',
           ].filter(Boolean);
           if (problems.length)
