@@ -1,0 +1,314 @@
+// `npm run bench`: runs every scenario of bench/suite.ts in its own child process, round after
+// round with the order rotated (so no scenario always runs first, on a cold machine, or last, on a
+// hot one), then prints tables and writes bench/results/<YYYY-MM-DD>.json.
+//
+//   tsx bench/run.ts [--quick] [--rounds N] [--out FILE] [--dist] [--profile ID]... [--keep]
+//   tsx bench/run.ts --report FILE [--markdown]      re-render a results file
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import type { ChildFailure, ChildLine } from './lib/child.js';
+import { buildTables, renderMarkdown, renderText } from './lib/report.js';
+import {
+  RESULTS_SCHEMA,
+  summarize,
+  type BenchResults,
+  type ScenarioRecord,
+  type Summary,
+} from './lib/results.js';
+import {
+  FULL,
+  GOALS,
+  QUICK,
+  RATIOS,
+  SCENARIOS,
+  type Context,
+  type ScenarioDef,
+  type Sizes,
+} from './suite.js';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = dirname(benchDir);
+/** A child that takes longer than this is stuck, not slow. */
+const CHILD_TIMEOUT_MS = 20 * 60_000;
+
+const { values: options } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    out: { type: 'string' },
+    dist: { type: 'boolean', default: false },
+    profile: { type: 'string', multiple: true, default: [] },
+    keep: { type: 'boolean', default: false },
+    report: { type: 'string' },
+    markdown: { type: 'boolean', default: false },
+  },
+});
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+interface ChildRun {
+  line: ChildLine;
+  childMs: number;
+}
+
+/** Spawns one scenario child and returns its result line. */
+function runChild(
+  def: ScenarioDef,
+  ctx: Context,
+  profileDir: string | undefined,
+): Promise<ChildRun> {
+  const args = [
+    '--import',
+    'tsx',
+    // Lets a child collect garbage before each timed repetition (see lib/child.ts).
+    '--expose-gc',
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    join(benchDir, def.entry),
+    JSON.stringify(def.args(ctx)),
+  ];
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...process.env, SWITCHYARD_BENCH_FROM: options.dist ? 'dist' : 'src' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const childMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const last = stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .at(-1);
+      let parsed: ChildLine | ChildFailure | undefined;
+      try {
+        parsed = last === undefined ? undefined : (JSON.parse(last) as ChildLine | ChildFailure);
+      } catch {
+        parsed = undefined;
+      }
+      const expected = def.expectKill ? signal === 'SIGKILL' : code === 0 && signal === null;
+      if (parsed?.ok === true && expected) {
+        resolve({ line: parsed, childMs });
+        return;
+      }
+      const why =
+        parsed?.ok === false
+          ? parsed.error
+          : `exit ${code ?? signal ?? '?'} with ${parsed ? 'an unexpected' : 'no'} result line`;
+      reject(new Error(`${def.id} failed: ${why}\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+function record(def: ScenarioDef): ScenarioRecord {
+  return {
+    id: def.id,
+    engine: def.engine,
+    workload: def.workload,
+    label: def.label,
+    phase: def.phase,
+    rounds: [],
+    info: {},
+    summary: {},
+  };
+}
+
+function summarizeRecord(rec: ScenarioRecord): void {
+  const names = new Set(rec.rounds.flatMap((r) => Object.keys(r.metrics)));
+  for (const name of names)
+    rec.summary[name] = summarize(rec.rounds.map((r) => r.metrics[name] ?? NaN));
+  rec.summary.maxRssMb = summarize(rec.rounds.map((r) => r.maxRssKb / 1024));
+}
+
+function versions(): Record<string, string> {
+  const pkg = (path: string): string =>
+    (JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as { version: string }).version;
+  const db = new Database(':memory:');
+  const sqlite = db.prepare('SELECT sqlite_version()').pluck().get() as string;
+  db.close();
+  return {
+    node: process.version,
+    switchyard: pkg('package.json'),
+    'better-sqlite3': pkg('node_modules/better-sqlite3/package.json'),
+    sqlite,
+    tsx: pkg('node_modules/tsx/package.json'),
+  };
+}
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1]) return match[1].trim();
+  } catch {
+    // Not Linux: fall back to what Node reports.
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+async function bench(): Promise<BenchResults> {
+  const sizes: Sizes = { ...(options.quick ? QUICK : FULL) };
+  if (options.rounds !== undefined) sizes.rounds = Math.max(1, Number(options.rounds));
+  const startedAt = new Date();
+  const loadavgStart = loadavg();
+  const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const profileDir = join(benchDir, 'results', 'profiles');
+  const records = new Map(SCENARIOS.map((def) => [def.id, record(def)]));
+  const setupDirs = new Map<string, string>();
+  const context = (dir: string): Context => ({
+    sizes,
+    dir,
+    setupDir: (id) => {
+      const found = setupDirs.get(id);
+      if (found === undefined) throw new Error(`setup scenario ${id} has not run`);
+      return found;
+    },
+  });
+  const one = async (def: ScenarioDef, round: number, position: number, dir: string) => {
+    mkdirSync(dir, { recursive: true });
+    const ctx = context(dir);
+    def.prepare?.(ctx);
+    const profile = options.profile.includes(def.id) && round === 0;
+    if (profile) mkdirSync(profileDir, { recursive: true });
+    const { line, childMs } = await runChild(def, ctx, profile ? profileDir : undefined);
+    const rec = records.get(def.id) as ScenarioRecord;
+    if (rec.rounds.length === 0) rec.info = line.info ?? {};
+    rec.rounds.push({ round, position, metrics: line.metrics, maxRssKb: line.maxRssKb, childMs });
+    log(`  ${def.id.padEnd(30)} ${(childMs / 1000).toFixed(1).padStart(6)} s`);
+  };
+
+  try {
+    log(
+      `switchyard bench${options.quick ? ' --quick' : ''}: ${sizes.rounds} rounds, ` +
+        `source ${options.dist ? 'dist' : 'src'}`,
+    );
+    log('setup');
+    for (const [i, def] of SCENARIOS.filter((d) => d.phase === 'setup').entries()) {
+      const dir = join(work, 'setup', def.id.replace(/\W+/g, '-'));
+      setupDirs.set(def.id, dir);
+      await one(def, 0, i, dir);
+    }
+    const perRound = SCENARIOS.filter((d) => d.phase === 'round');
+    for (let round = 0; round < sizes.rounds; round++) {
+      log(`round ${round + 1}/${sizes.rounds}`);
+      for (const [i, def] of rotate(perRound, round).entries())
+        await one(def, round, i, join(work, `round-${round}`, def.id.replace(/\W+/g, '-')));
+      // Each round's copies of the killed journal are spent: free the disk as we go.
+      rmSync(join(work, `round-${round}`), { recursive: true, force: true });
+    }
+  } finally {
+    if (options.keep) log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+
+  for (const rec of records.values()) summarizeRecord(rec);
+  const metricIn = (id: string, metric: string, round: number): number =>
+    records.get(id)?.rounds.find((r) => r.round === round)?.metrics[metric] ?? NaN;
+  const ratios = RATIOS.map((def) => {
+    const perRound = Array.from({ length: sizes.rounds }, (_, round) =>
+      def.value((id, metric) => metricIn(id, metric, round)),
+    );
+    return {
+      id: def.id,
+      label: def.label,
+      perRound,
+      summary: summarize(perRound),
+      ...(def.goal ? { goal: def.goal } : {}),
+    };
+  });
+  const missing: Summary = { median: NaN, min: NaN, max: NaN, n: 0 };
+  const goals = GOALS.map((def) => {
+    const { value, met, note } = def.evaluate({
+      ratio: (id) => ratios.find((r) => r.id === id)?.summary ?? missing,
+      metric: (id, metric) => records.get(id)?.summary[metric] ?? missing,
+    });
+    return {
+      id: def.id,
+      goal: def.goal,
+      value,
+      unit: def.unit,
+      target: def.target,
+      // The goals speak of the full sizes; a quick run only shows the machinery works.
+      met: options.quick ? null : met,
+      note: options.quick ? `quick sizes, not evaluated; ${note}` : note,
+    };
+  });
+  return {
+    schema: RESULTS_SCHEMA,
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    durationS: (Date.now() - startedAt.getTime()) / 1000,
+    quick: options.quick,
+    rounds: sizes.rounds,
+    sizes: { ...sizes },
+    source: options.dist ? 'dist' : 'src',
+    machine: {
+      nproc: availableParallelism(),
+      cpuModel: cpuModel(),
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      platform: platform(),
+      arch: arch(),
+      loadavgStart,
+      loadavgEnd: loadavg(),
+    },
+    versions: versions(),
+    scenarios: Object.fromEntries(records),
+    ratios,
+    goals,
+  };
+}
+
+function header(r: BenchResults, markdown: boolean): string {
+  const m = r.machine;
+  const lines = [
+    `Switchyard ${r.versions.switchyard ?? '?'} bench, ${r.startedAt}` +
+      `${r.quick ? ' (--quick)' : ''}, ${r.rounds} rounds, ${r.durationS.toFixed(0)} s`,
+    `${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryGiB} GiB, ${m.platform}/${m.arch}; ` +
+      `load average ${m.loadavgStart.map((l) => l.toFixed(2)).join(' ')} at start, ` +
+      `${m.loadavgEnd.map((l) => l.toFixed(2)).join(' ')} at end`,
+    Object.entries(r.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ') +
+      `; Switchyard imported from ${r.source === 'dist' ? 'dist/' : 'src/ through tsx'}`,
+  ];
+  return markdown ? lines.map((line) => `- ${line}\n`).join('') + '\n' : lines.join('\n') + '\n';
+}
+
+function print(results: BenchResults): void {
+  const tables = buildTables(results);
+  const markdown = options.markdown;
+  process.stdout.write(
+    header(results, markdown) + (markdown ? renderMarkdown(tables) : renderText(tables)),
+  );
+}
+
+if (options.report !== undefined) {
+  print(JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults);
+} else {
+  const results = await bench();
+  print(results);
+  const out =
+    options.out ??
+    join(benchDir, 'results', `${results.date}${results.quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  log(`results written to ${relative(process.cwd(), out) || out}`);
+}

@@ -1,0 +1,78 @@
+// The SQLite store on its own: store.append() of one step's batch (the rows of a real mid-chain
+// step, already encoded), awaited, one after another, as the driver does. Against (c), this is the
+// store's own overhead: request checks, the group-commit hop, the transaction wrapper.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppendRequest } from '../../src/index.js';
+import { childArgs, collectGarbage, cpuSinceUs, median, runChild, sinceUs } from '../lib/child.js';
+import { stepShape } from '../lib/step-shape.js';
+import { sy } from '../lib/switchyard.js';
+
+interface Args {
+  transactions: number;
+  reps: number;
+}
+
+await runChild(async () => {
+  const { transactions, reps } = childArgs<Args>();
+  const shape = await stepShape();
+  const rows = shape.events;
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  const once = async (file: string, count: number): Promise<{ wall: number; cpu: number }> => {
+    const store = sy.openSqliteStore(join(dir, file));
+    const [first] = rows;
+    if (!first) throw new Error('the step shape has no events');
+    await store.append({
+      runId: shape.runId,
+      expectedSeq: 0,
+      events: [{ ...first, seq: 0 }],
+      blobs: [],
+      status: 'running',
+      at: 0,
+      create: {
+        runId: shape.runId,
+        workflow: shape.workflow,
+        specHash: shape.specHash,
+        parentRunId: null,
+        createdAt: 0,
+      },
+    });
+    // Built up front so the loop times the store, not the building of requests.
+    const requests: AppendRequest[] = [];
+    for (let i = 0, seq = 1; i < count; i++, seq += rows.length) {
+      requests.push({
+        runId: shape.runId,
+        expectedSeq: seq,
+        events: rows.map((row, j) => ({ ...row, seq: seq + j })),
+        blobs: [],
+        status: 'running',
+        at: seq,
+      });
+    }
+    collectGarbage();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (const request of requests) await store.append(request);
+    const result = { wall: sinceUs(t0) / count, cpu: cpuSinceUs(c0) / count };
+    await store.close();
+    return result;
+  };
+  try {
+    // A shorter warm-up: enough to compile the paths and touch the code, not to time them.
+    await once('warmup.db', Math.ceil(transactions / 5));
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const one = await once(`rep-${r}.db`, transactions);
+      wall.push(one.wall);
+      cpu.push(one.cpu);
+    }
+    return {
+      metrics: { stepUs: median(wall), stepCpuUs: median(cpu) },
+      info: { transactions, reps, eventsPerAppend: rows.length },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
