@@ -1,5 +1,3 @@
-import { isJsonObject, type JsonValue } from './json.js';
-
 /**
  * Data flows between steps by explicit references inside templates:
  *   "$.input.customer.name"        the run's input
@@ -75,33 +73,4 @@ export function parseReference(text: string): Reference {
     throw new ReferenceSyntaxError(text, '.status has no fields');
   }
   return { text, root, stepId, field, path };
-}
-
-export type TemplatePart =
-  | { kind: 'reference'; reference: Reference; at: string }
-  | { kind: 'expression'; source: string; at: string };
-
-/** Every reference and expression inside a template, with its JSON path inside the template. */
-export function templateParts(template: JsonValue | undefined, at = ''): TemplatePart[] {
-  const parts: TemplatePart[] = [];
-  const visit = (node: JsonValue | undefined, where: string): void => {
-    if (typeof node === 'string') {
-      if (isReferenceText(node))
-        parts.push({ kind: 'reference', reference: parseReference(node), at: where });
-      return;
-    }
-    if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, `${where}[${index}]`));
-      return;
-    }
-    if (!isJsonObject(node)) return;
-    if ('$literal' in node) return;
-    if (typeof node.$expr === 'string' && Object.keys(node).length === 1) {
-      parts.push({ kind: 'expression', source: node.$expr, at: where });
-      return;
-    }
-    for (const [key, value] of Object.entries(node)) visit(value, where ? `${where}.${key}` : key);
-  };
-  visit(template, at);
-  return parts;
 }

@@ -1,6 +1,8 @@
-import { templateParts } from '../core/reference.js';
+import type { JsonValue } from '../core/json.js';
+import { parseReference } from '../core/reference.js';
 import type { BlockSpec, StepSpec } from '../core/spec.js';
 import { analyzeExpression } from './expression.js';
+import { walkTemplate } from './template-walk.js';
 
 /** Nested blocks of a container step, each with a stable label used in step paths. */
 export function childBlocks(step: StepSpec): Array<{ label: string; block: BlockSpec }> {
@@ -25,15 +27,36 @@ export function childBlocks(step: StepSpec): Array<{ label: string; block: Block
   }
 }
 
-/** Step ids referenced by a step's own templates and expressions (not its nested blocks). */
-export function ownReferences(step: StepSpec): string[] {
-  const ids: string[] = [];
-  const fromTemplate = (template: Parameters<typeof templateParts>[0]): void => {
-    for (const part of templateParts(template)) {
-      if (part.kind === 'reference') {
-        if (part.reference.stepId !== undefined) ids.push(part.reference.stepId);
-      } else {
-        ids.push(...analyzeExpression(part.source).stepIds);
+export interface ReferenceOptions {
+  /**
+   * Skip references and expressions that do not parse instead of throwing. Validation uses this (it
+   * reports those problems itself and still wants every other edge); the executor, which only sees
+   * validated specs, does not.
+   */
+  tolerant?: boolean;
+}
+
+/** Step ids a step reads, with `after`, from its templates, expressions, nested blocks and fallback. */
+export function allReferences(step: StepSpec, options: ReferenceOptions = {}): Set<string> {
+  const ids = new Set<string>(step.after);
+  const guard = (read: () => void): void => {
+    if (!options.tolerant) return read();
+    try {
+      read();
+    } catch {
+      // reported by validation
+    }
+  };
+  const fromExpression = (source: string): void =>
+    guard(() => analyzeExpression(source).stepIds.forEach((id) => ids.add(id)));
+  const fromTemplate = (template: JsonValue | undefined): void => {
+    for (const item of walkTemplate(template, [])) {
+      if (item.kind === 'expression') fromExpression(item.source);
+      else if (item.kind === 'reference') {
+        guard(() => {
+          const id = parseReference(item.text).stepId;
+          if (id !== undefined) ids.add(id);
+        });
       }
     }
   };
@@ -47,31 +70,21 @@ export function ownReferences(step: StepSpec): string[] {
       fromTemplate(step.items);
       break;
     case 'loop':
-      if (step.until !== undefined) ids.push(...analyzeExpression(step.until).stepIds);
+      if (step.until !== undefined) fromExpression(step.until);
       break;
     case 'branch':
-      for (const c of step.cases) ids.push(...analyzeExpression(c.when).stepIds);
+      for (const c of step.cases) fromExpression(c.when);
       break;
     default:
       break;
   }
-  return ids;
-}
-
-/** Every step id a step reads, including inside its nested blocks and its fallback. */
-export function allReferences(step: StepSpec): Set<string> {
-  const ids = new Set<string>([...ownReferences(step), ...step.after]);
   for (const { block } of childBlocks(step)) {
-    for (const part of templateParts(block.output)) {
-      if (part.kind === 'reference' && part.reference.stepId !== undefined)
-        ids.add(part.reference.stepId);
-      if (part.kind === 'expression')
-        analyzeExpression(part.source).stepIds.forEach((id) => ids.add(id));
-    }
-    for (const inner of block.steps) allReferences(inner).forEach((id) => ids.add(id));
+    fromTemplate(block.output);
+    for (const inner of block.steps) allReferences(inner, options).forEach((id) => ids.add(id));
   }
-  if (typeof step.onError === 'object')
-    allReferences(step.onError.fallback).forEach((id) => ids.add(id));
+  if (typeof step.onError === 'object') {
+    allReferences(step.onError.fallback, options).forEach((id) => ids.add(id));
+  }
   return ids;
 }
 

@@ -12,6 +12,7 @@ import { jsonSchemaProblems } from './json-schema-check.js';
 import { closest, didYouMean } from './suggest.js';
 import { walkTemplate } from './template-walk.js';
 import { findCycles } from './cycles.js';
+import { allReferences } from './dependencies.js';
 import { nestedBlocks, type BlockRole } from './walk.js';
 
 /**
@@ -527,56 +528,9 @@ function namesOrNone(names: string[], none = 'a step visible here (there is none
   return names.length === 0 ? none : `one of ${names.join(', ')}`;
 }
 
-/**
- * Every step id a step waits for: the same set as graph/dependencies.ts allReferences (which the
- * executor schedules by), computed without throwing on the syntax errors reported elsewhere.
- */
+/** Every step id a step waits for: exactly what the executor schedules by, tolerating bad syntax. */
 export function stepReads(step: StepSpec): Set<string> {
-  const ids = new Set<string>(step.after);
-  const fromTemplate = (template: JsonValue | undefined): void => {
-    for (const item of walkTemplate(template, [])) {
-      if (item.kind === 'reference') {
-        try {
-          const id = parseReference(item.text).stepId;
-          if (id !== undefined) ids.add(id);
-        } catch {
-          // reported by checkReference
-        }
-      } else if (item.kind === 'expression') fromExpression(item.source);
-    }
-  };
-  const fromExpression = (source: string): void => {
-    try {
-      for (const id of analyzeExpression(source).stepIds) ids.add(id);
-    } catch {
-      // reported by checkExpression
-    }
-  };
-  switch (step.kind) {
-    case 'tool':
-    case 'agent':
-    case 'workflow':
-      fromTemplate(step.input);
-      break;
-    case 'map':
-      fromTemplate(step.items);
-      break;
-    case 'loop':
-      if (step.until !== undefined) fromExpression(step.until);
-      break;
-    case 'branch':
-      for (const c of step.cases) fromExpression(c.when);
-      break;
-    default:
-      break;
-  }
-  for (const { block } of nestedBlocks(step, [])) {
-    fromTemplate(block.output);
-    for (const inner of block.steps) stepReads(inner).forEach((id) => ids.add(id));
-  }
-  if (typeof step.onError === 'object')
-    stepReads(step.onError.fallback).forEach((id) => ids.add(id));
-  return ids;
+  return allReferences(step, { tolerant: true });
 }
 
 function checkWorkflowCycles(bundle: Record<string, WorkflowSpec>, issues: SpecIssue[]): void {
