@@ -49,6 +49,8 @@ export interface DriverDeps {
    * driving itself broke, and fails the parent's drive rather than its step.
    */
   runChild(parent: RunStartEvent, start: ChildRunStartEvent): Promise<RunOutcome>;
+  /** Stops a sub-workflow run being driven in this process (its step was cancelled). */
+  cancelChild(childRunId: string, reason: string): void;
 }
 
 type World = Unsequenced<WorldEvent>;
@@ -64,6 +66,8 @@ export class RunDriver {
   private active = 0;
   private readonly live = new Map<string, { abort: AbortController; cancelTimer?: () => void }>();
   private readonly pausedChildren = new Map<string, RunOutcome>();
+  /** Sub-workflow run ids by the step path that started them, to cancel them with their step. */
+  private readonly childAt = new Map<string, string>();
   private readonly childRuns = new Set<Promise<void>>();
   /** Set when driving a sub-workflow threw: the drive stops and rethrows it. */
   private broken: { error: unknown } | null = null;
@@ -224,6 +228,11 @@ export class RunDriver {
   /** A cancelled step's call is abandoned and its retry timer disarmed, so nothing waits on them. */
   private stopWork(path: string): void {
     this.live.get(path)?.abort.abort();
+    const child = this.childAt.get(path);
+    if (child !== undefined) {
+      this.childAt.delete(path);
+      this.deps.cancelChild(child, `its step ${path} in run ${this.journal.runId} was cancelled`);
+    }
     const timer = this.live.get(`${path}#timer`);
     if (timer) {
       timer.cancelTimer?.();
@@ -377,6 +386,7 @@ export class RunDriver {
 
   private startChild(start: ChildRunStartEvent): void {
     this.active += 1;
+    this.childAt.set(start.path, start.childRunId);
     const child = this.deps
       .runChild(this.engine.runStart, start)
       .then(
@@ -418,6 +428,7 @@ export class RunDriver {
       )
       .finally(() => {
         this.childRuns.delete(child);
+        if (this.childAt.get(start.path) === start.childRunId) this.childAt.delete(start.path);
         this.active -= 1;
         this.wakeUp();
       });

@@ -82,6 +82,7 @@ export class Runtime {
   private readonly ids: IdSource;
   private readonly plans = new Map<string, WorkflowPlan>();
   private readonly warned = new Set<string>();
+  private readonly live = new Map<string, RunDriver>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.store = options.store;
@@ -142,7 +143,7 @@ export class Runtime {
     const driver = this.driverFor(new RunEngine(start, this.planFor(start)), journal);
     const { seq: _seq, ...draft } = start;
     driver.push(draft);
-    return this.endPausedChildren(await driver.drive());
+    return this.endPausedChildren(await this.driveLive(start.runId, driver));
   }
 
   async resume(runId: string, inject: Array<Unsequenced<WorldEvent>> = []): Promise<RunOutcome> {
@@ -160,12 +161,23 @@ export class Runtime {
       for (const event of inject) driver.push(event);
       if (rearm) driver.rearm();
     }
-    return this.endPausedChildren(await driver.drive());
+    return this.endPausedChildren(await this.driveLive(runId, driver));
+  }
+
+  /** Drives a run while keeping its driver reachable, so a parent can cancel it mid-flight. */
+  private async driveLive(runId: string, driver: RunDriver): Promise<RunOutcome> {
+    this.live.set(runId, driver);
+    try {
+      return await driver.drive();
+    } finally {
+      if (this.live.get(runId) === driver) this.live.delete(runId);
+    }
   }
 
   /**
-   * A run that ended (failed in another branch, or was cancelled) while a sub-workflow was paused
-   * would leave that child waiting forever for a decision nobody can use: cancel it.
+   * A run that ended (failed in another branch, or was cancelled) while a sub-workflow was paused,
+   * or left running by a crash, would leave that child waiting forever or acting for a parent that
+   * no longer wants it: cancel it. (Children driven here were already cancelled through their driver.)
    */
   private async endPausedChildren(outcome: RunOutcome): Promise<RunOutcome> {
     if (
@@ -175,7 +187,11 @@ export class Runtime {
     )
       return outcome;
     for (const child of await this.store.listRuns({ parentRunId: outcome.runId })) {
-      if (child.status === 'waiting' || child.status === 'outcome-unknown')
+      if (
+        child.status === 'waiting' ||
+        child.status === 'outcome-unknown' ||
+        child.status === 'running'
+      )
         await this.cancel(child.runId, `parent run ${outcome.runId} ended (${outcome.status})`);
     }
     return outcome;
@@ -359,6 +375,8 @@ export class Runtime {
         ? { onEvents: (runId, events) => this.options.onEvents?.(runId, events) }
         : {}),
       runChild: (parent, start) => this.runChild(parent, start),
+      cancelChild: (childRunId, reason) =>
+        this.live.get(childRunId)?.push({ type: 'run-cancel', at: this.clock.now(), reason }),
     });
   }
 

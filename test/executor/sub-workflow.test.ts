@@ -355,3 +355,46 @@ describe('retry on a workflow step', () => {
     expect(await store.listRuns({ parentRunId: outcome.runId })).toHaveLength(2);
   });
 });
+
+describe('a parent that ends while a sub-workflow is still running', () => {
+  it('cancels the child run instead of letting it finish its work', async () => {
+    let childToolAborted = false;
+    const hang = safeTool('hang', (_input, context) => {
+      return new Promise((_resolve, reject) => {
+        context.signal.addEventListener('abort', () => {
+          childToolAborted = true;
+          reject(new Error('aborted'));
+        });
+      });
+    });
+    const fail = safeTool('fail', () => {
+      throw Object.assign(new Error('broken'), { retryable: false });
+    });
+    const { runtime, store } = harness({ tools: [hang, fail] });
+    const spec = workflow({
+      name: 'parent-ends',
+      steps: [
+        {
+          id: 'both',
+          kind: 'parallel',
+          branches: {
+            broken: {
+              steps: [
+                { id: 'broken', kind: 'tool', tool: 'fail', after: ['sub'] },
+                { id: 'sub', kind: 'workflow', workflow: 'slow' },
+              ],
+            },
+            quick: { steps: [{ id: 'quick', kind: 'tool', tool: 'fail' }] },
+          },
+        },
+      ],
+      workflows: { slow: { name: 'slow', steps: [{ id: 'wait', kind: 'tool', tool: 'hang' }] } },
+    });
+    const outcome = await runtime.start({ spec });
+    expect(outcome.status).toBe('failed');
+    const [child] = await store.listRuns({ parentRunId: outcome.runId });
+    expect(child?.status).toBe('cancelled');
+    expect(childToolAborted).toBe(true);
+    await expectVerified(runtime, outcome.runId);
+  });
+});
