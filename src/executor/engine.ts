@@ -8,7 +8,7 @@ import type {
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
-import type { AgentStepSpec } from '../core/spec.js';
+import type { AgentStepSpec, ToolStepSpec } from '../core/spec.js';
 import { backoffDelay } from './backoff.js';
 import { parseModelOutput } from './model-output.js';
 import { planWorkflow, type PlannedBlock, type PlannedStep, type WorkflowPlan } from './plan.js';
@@ -383,63 +383,9 @@ export class RunEngine {
     node.attempt += 1;
     const spec = node.step.spec;
     const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
-    if (spec.kind === 'tool') {
-      const info = this.start.tools[spec.tool];
-      if (!info) {
-        return this.failStep(node, {
-          type: 'tool-not-found',
-          message: `tool '${spec.tool}' was not registered when the run started`,
-          retryable: false,
-        });
-      }
-      const call: Unsequenced<ToolCallStartEvent> = {
-        type: 'tool-call-start',
-        at: this.at,
-        path: node.path,
-        tool: spec.tool,
-        ...(info.version === undefined ? {} : { version: info.version }),
-        attempt: node.attempt,
-        key: idempotencyKey(this.runId, node.path, node.attempt),
-        input: node.input,
-        safe: info.retry === 'safe',
-        ...(timeoutAt === undefined ? {} : { timeoutAt }),
-      };
-      node.lastCall = call;
-      this.wait(node, 'tool', call);
-    } else if (spec.kind === 'agent') {
-      const template = this.start.prompts[spec.prompt];
-      if (template === undefined) {
-        return this.failStep(node, {
-          type: 'prompt-missing',
-          message: `prompt ${spec.prompt} was not loaded`,
-          retryable: false,
-        });
-      }
-      const rendered = renderPrompt(template, node.input);
-      if (!rendered.ok) {
-        return this.failStep(node, {
-          type: 'prompt-render',
-          message: rendered.message,
-          retryable: false,
-        });
-      }
-      const request: Record<string, JsonValue> = {
-        prompt: rendered.text,
-        temperature: spec.temperature,
-      };
-      if (spec.output) request.outputSchema = spec.output.schema;
-      if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
-      this.wait(node, 'model', {
-        type: 'model-call-start',
-        at: this.at,
-        path: node.path,
-        attempt: node.attempt,
-        model: spec.model ?? 'default',
-        promptHash: sha256Hex(template),
-        request,
-        ...(timeoutAt === undefined ? {} : { timeoutAt }),
-      });
-    } else if (spec.kind === 'workflow') {
+    if (spec.kind === 'tool') return this.callTool(node, spec, timeoutAt);
+    if (spec.kind === 'agent') return this.callModel(node, spec, timeoutAt);
+    if (spec.kind === 'workflow') {
       this.wait(node, 'child', {
         type: 'child-run-start',
         at: this.at,
@@ -449,6 +395,74 @@ export class RunEngine {
         input: node.input,
       });
     }
+  }
+
+  private callTool(
+    node: StepNode,
+    spec: ToolStepSpec,
+    timeoutAt: number | undefined,
+  ): void | Promise<void> {
+    const info = this.start.tools[spec.tool];
+    if (!info) {
+      return this.failStep(node, {
+        type: 'tool-not-found',
+        message: `tool '${spec.tool}' was not registered when the run started`,
+        retryable: false,
+      });
+    }
+    const call: Unsequenced<ToolCallStartEvent> = {
+      type: 'tool-call-start',
+      at: this.at,
+      path: node.path,
+      tool: spec.tool,
+      ...(info.version === undefined ? {} : { version: info.version }),
+      attempt: node.attempt,
+      key: idempotencyKey(this.runId, node.path, node.attempt),
+      input: node.input,
+      safe: info.retry === 'safe',
+      ...(timeoutAt === undefined ? {} : { timeoutAt }),
+    };
+    node.lastCall = call;
+    this.wait(node, 'tool', call);
+  }
+
+  private callModel(
+    node: StepNode,
+    spec: AgentStepSpec,
+    timeoutAt: number | undefined,
+  ): void | Promise<void> {
+    const template = this.start.prompts[spec.prompt];
+    if (template === undefined) {
+      return this.failStep(node, {
+        type: 'prompt-missing',
+        message: `prompt ${spec.prompt} was not loaded`,
+        retryable: false,
+      });
+    }
+    const rendered = renderPrompt(template, node.input);
+    if (!rendered.ok) {
+      return this.failStep(node, {
+        type: 'prompt-render',
+        message: rendered.message,
+        retryable: false,
+      });
+    }
+    const request: Record<string, JsonValue> = {
+      prompt: rendered.text,
+      temperature: spec.temperature,
+    };
+    if (spec.output) request.outputSchema = spec.output.schema;
+    if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+    this.wait(node, 'model', {
+      type: 'model-call-start',
+      at: this.at,
+      path: node.path,
+      attempt: node.attempt,
+      model: spec.model ?? 'default',
+      promptHash: sha256Hex(template),
+      request,
+      ...(timeoutAt === undefined ? {} : { timeoutAt }),
+    });
   }
 
   private wait(node: StepNode, waiting: Waiting, decision: Decision): void {
