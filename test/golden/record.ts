@@ -1,0 +1,56 @@
+/**
+ * Records the golden journals in test/fixtures/golden/: example runs with fixed ids and a virtual
+ * clock, exported as stored (bodies, hashes, blobs). test/golden/golden.test.ts replays them on every
+ * CI run, so a change in how the engine decides fails CI instead of silently breaking old journals.
+ *
+ * Re-record ONLY for a deliberate, documented change of decisions (and say so in the commit):
+ *   npm run build && npx tsx test/golden/record.ts
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as exampleTools from '../../examples/tools.js';
+import type { ToolDefinition } from '../../src/core/ports.js';
+import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { loadWorkflowFile } from '../../src/spec/index.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+import { exportRun } from './golden-file.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tools = Object.values(exampleTools) as ToolDefinition[];
+
+async function record(
+  name: string,
+  file: string,
+  input: unknown,
+  after?: (runtime: Runtime, runId: string) => Promise<unknown>,
+): Promise<void> {
+  const store = new MemoryJournalStore();
+  let n = 0;
+  const runtime = new Runtime({
+    store,
+    tools,
+    clock: new VirtualClock(),
+    ids: { runId: () => `golden-${name}-${++n}` },
+  });
+  const loaded = await loadWorkflowFile(path.join(root, file));
+  const outcome = await runtime.start(loaded, input);
+  if (after) await after(runtime, outcome.runId);
+  const golden = await exportRun(store, outcome.runId);
+  writeFileSync(
+    path.join(root, 'test/fixtures/golden', `${name}.json`),
+    `${JSON.stringify(golden, null, 1)}\n`,
+  );
+  console.log(
+    `${name}: ${golden.runs.reduce((sum, run) => sum + run.events.length, 0)} events in ${golden.runs.length} run(s)`,
+  );
+}
+
+await record('demo', 'examples/demo/demo.yaml', { orders: 12 });
+await record('fan-out', 'examples/fan-out/fan-out.yaml', {});
+await record('approval', 'examples/approval/approval.yaml', {}, (runtime, runId) =>
+  runtime.approve(runId, 'review', { approved: true, comment: 'golden' }),
+);
+await record('sub-workflow', 'examples/sub-workflow/parent.yaml', {});
+await record('hello', 'examples/hello/hello.yaml', { name: 'Ada' });
