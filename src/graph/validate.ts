@@ -230,7 +230,7 @@ class WorkflowChecker {
         break;
       case 'workflow':
         this.checkTemplate(step.input, [...path, 'input'], own);
-        if (!(step.workflow in this.bundle)) {
+        if (!Object.hasOwn(this.bundle, step.workflow)) {
           this.push('SPEC_UNKNOWN_WORKFLOW', [...path, 'workflow'], {
             message: `no bundled workflow is named "${step.workflow}"${didYouMean(
               step.workflow,
@@ -543,7 +543,7 @@ function checkWorkflowCycles(bundle: Record<string, WorkflowSpec>, issues: SpecI
       steps.forEach((step, index) => visitOne(step, [...blockPath, 'steps', index]));
     };
     const visitOne = (step: StepSpec, path: PathSegment[]): void => {
-      if (step.kind === 'workflow' && step.workflow in bundle) {
+      if (step.kind === 'workflow' && Object.hasOwn(bundle, step.workflow)) {
         if (!calls.includes(step.workflow)) calls.push(step.workflow);
         const key = `${name}\u0000${step.workflow}`;
         if (!callSites.has(key)) callSites.set(key, [...path, 'workflow']);

@@ -385,7 +385,8 @@ export class Runtime {
     let childStart: RunStartEvent;
     try {
       const parentSpec = parent.spec as unknown as WorkflowSpec;
-      const child = parentSpec.workflows?.[start.workflow];
+      const bundle = parentSpec.workflows ?? {};
+      const child = Object.hasOwn(bundle, start.workflow) ? bundle[start.workflow] : undefined;
       if (!child)
         throw new SwitchyardError(
           'WORKFLOW_NOT_FOUND',

@@ -300,3 +300,13 @@ describe('fields a step kind would ignore', () => {
     ]);
   });
 });
+
+describe('sub-workflow names', () => {
+  it('a name that is only an inherited object property (toString) is an unknown workflow', () => {
+    expect(
+      issues([{ id: 'a', kind: 'workflow', workflow: 'toString' }], {
+        workflows: { inner: { name: 'inner', steps: [tool('t')] } },
+      }),
+    ).toEqual([{ code: 'SPEC_UNKNOWN_WORKFLOW', path: 'steps[0].workflow' }]);
+  });
+});
