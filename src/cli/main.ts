@@ -5,7 +5,6 @@ const exit = { code: 0 };
 const program = buildProgram(process.cwd(), exit);
 const debug = process.argv.includes('--debug');
 
-program.exitOverride();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

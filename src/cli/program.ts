@@ -197,7 +197,10 @@ function faultHooks(spec: string | undefined): FaultHooks | undefined {
 }
 
 export function buildProgram(cwd: string, exit: { code: number }): Command {
+  // exitOverride before any subcommand exists: subcommands copy it, so their usage errors are
+  // thrown (and mapped to exit 2) instead of exiting with commander's own code.
   const program = new Command('switchyard')
+    .exitOverride()
     .description('Deterministic, crash-safe workflows for LLM agents')
     .version('0.1.0')
     .option(

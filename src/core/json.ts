@@ -29,6 +29,9 @@ function describe(value: unknown): string | undefined {
   return `a ${name} instance`;
 }
 
+/** How deep a value crossing a step boundary may nest. */
+export const MAX_DEPTH = 512;
+
 function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
@@ -41,21 +44,24 @@ function childPath(path: string, key: string | number): string {
  */
 export function assertJson(value: unknown, path = '$'): asserts value is JsonValue {
   const seen = new Set<object>();
-  const visit = (node: unknown, at: string): void => {
+  const visit = (node: unknown, at: string, depth: number): void => {
     const problem = describe(node);
     if (problem !== undefined) throw new NonJsonValueError(at, problem);
     if (node === null || typeof node !== 'object') return;
+    // Deeper values would overflow the stack here and in every recursive walk after this one.
+    if (depth > MAX_DEPTH)
+      throw new NonJsonValueError(at, `nested more than ${MAX_DEPTH} levels deep`);
     if (seen.has(node)) throw new NonJsonValueError(at, 'a cycle');
     seen.add(node);
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) visit(node[i], childPath(at, i));
+      for (let i = 0; i < node.length; i++) visit(node[i], childPath(at, i), depth + 1);
     } else {
       for (const key of Object.keys(node))
-        visit((node as Record<string, unknown>)[key], childPath(at, key));
+        visit((node as Record<string, unknown>)[key], childPath(at, key), depth + 1);
     }
     seen.delete(node);
   };
-  visit(value, path);
+  visit(value, path, 0);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   displayPath,
   isInside,
   isReallyInside,
+  realPathOr,
   readSpecFile,
   rootKey,
   SPEC_EXTENSIONS,
@@ -57,8 +58,10 @@ export async function loadWorkflowFile(
   file: string,
   options: LoadOptions = {},
 ): Promise<LoadedWorkflow> {
-  const top = path.resolve(file);
-  const root = path.resolve(options.root ?? path.dirname(top));
+  // Real paths throughout: the root check then sees where a symlink points before anything is read,
+  // and the file cache and cycle detection cannot be fooled by loops of symlinked directories.
+  const top = await realPathOr(path.resolve(file));
+  const root = await realPathOr(path.resolve(options.root ?? path.dirname(top)));
   const loader = new Loader(root);
   const loaded = await loader.loadTop(top);
   if (!loaded) throw new SpecValidationError(inDocumentOrder(loader.issues));
@@ -208,7 +211,7 @@ class Loader {
     owner: LoadedFile,
   ): Promise<void> {
     const where = [...at, 'prompt'];
-    const file = path.resolve(path.dirname(owner.file), step.prompt);
+    const file = await realPathOr(path.resolve(path.dirname(owner.file), step.prompt));
     const escapes = (): void =>
       this.fail(
         owner,
@@ -251,7 +254,7 @@ class Loader {
     chain: string[],
   ): Promise<void> {
     const where = [...at, 'workflow'];
-    const file = path.resolve(path.dirname(owner.file), step.workflow);
+    const file = await realPathOr(path.resolve(path.dirname(owner.file), step.workflow));
     if (chain.includes(file)) {
       const cycle = [...chain.slice(chain.indexOf(file)), file].map((f) => this.shown(f));
       return this.fail(

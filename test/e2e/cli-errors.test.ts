@@ -128,3 +128,15 @@ describe('the simulated-model seed', () => {
     expect(pick('11', '12')).not.toEqual(remembered);
   });
 });
+
+describe('usage errors in subcommands', () => {
+  it.each([
+    [['run'], /missing required argument/],
+    [['runs', 'list', '--bogus'], /unknown option '--bogus'/],
+    [['validate', 'a.yaml', 'b.yaml'], /too many arguments/],
+  ])('%j exits 2 with commander’s message', (args, message) => {
+    const result = cli(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+});

@@ -127,3 +127,16 @@ describe('$literal', () => {
     });
   });
 });
+
+describe('deeply nested values', () => {
+  it('are refused with VALUE_NOT_JSON naming the depth, instead of overflowing the stack', async () => {
+    const { runtime } = harness({ tools: [echoTool()] });
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const spec = workflow({ name: 'deep', steps: [{ id: 'a', kind: 'tool', tool: 'echo' }] });
+    await expect(runtime.start({ spec }, { deep })).rejects.toMatchObject({
+      code: 'VALUE_NOT_JSON',
+      message: expect.stringMatching(/nested more than \d+ levels deep/) as unknown,
+    });
+  });
+});
