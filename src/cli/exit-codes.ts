@@ -11,6 +11,7 @@ export const EXIT = {
 
 /** Error codes whose fault lies with the store rather than the caller's input. */
 export function exitCodeFor(code: string): number {
+  if (code === 'STORE_URL_INVALID') return EXIT.usage; // a typo in an argument, not a store fault
   if (code.startsWith('STORE_') || code.startsWith('JOURNAL_')) return EXIT.store;
   if (code === 'REPLAY_DIVERGED') return EXIT.verifyFailed;
   return EXIT.usage;

@@ -78,12 +78,13 @@ class Session {
 
   async store(config?: LoadedConfig): Promise<JournalStore> {
     if (!this.storeInstance) {
-      const url =
-        this.options.store ??
-        process.env.SWITCHYARD_STORE ??
-        config?.config.store ??
-        DEFAULT_STORE_URL;
-      this.storeInstance = await openStore(url, { cwd: this.cwd });
+      const explicit = this.options.store ?? process.env.SWITCHYARD_STORE;
+      const fromConfig = explicit === undefined ? config?.config.store : undefined;
+      const url = explicit ?? fromConfig ?? DEFAULT_STORE_URL;
+      // A relative sqlite path in a config file means next to that file (like its tools), so the
+      // same config names the same journal from whatever directory a command is run.
+      const cwd = fromConfig !== undefined && config ? config.dir : this.cwd;
+      this.storeInstance = await openStore(url, { cwd });
     }
     return this.storeInstance;
   }

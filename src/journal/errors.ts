@@ -112,10 +112,16 @@ export const ACCEPTED_STORE_URLS = [
   'postgres://USER@HOST:PORT/DB (also postgresql://… and postgres:postgres://…)',
 ] as const;
 
+/** A store URL as it may appear in messages and logs: any password replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');
+}
+
 export class StoreUrlError extends SwitchyardError {
   constructor(url: string, problem: string) {
-    super('STORE_URL_INVALID', `journal store URL ${JSON.stringify(url)} ${problem}`, {
-      value: url,
+    const shown = redactUrl(url);
+    super('STORE_URL_INVALID', `journal store URL ${JSON.stringify(shown)} ${problem}`, {
+      value: shown,
       hint: `accepted forms: ${ACCEPTED_STORE_URLS.join('; ')}`,
     });
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,5 +138,28 @@ describe('usage errors in subcommands', () => {
     const result = cli(args);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('store URLs', () => {
+  it('a password in a store URL never appears in an error', () => {
+    const result = cli(['runs', 'list', '--store', 'postgres://u:s3cret@127.0.0.1:99999/test']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/error\[STORE_URL_INVALID\]/);
+    expect(result.stderr).not.toContain('s3cret');
+  });
+
+  it('a relative sqlite path in a config file is next to the config, whatever the working directory', () => {
+    const projectDir = path.join(dir, 'cfg-store');
+    const elsewhere = path.join(dir, 'elsewhere');
+    mkdirSync(projectDir, { recursive: true });
+    mkdirSync(elsewhere, { recursive: true });
+    const config = path.join(projectDir, 'switchyard.config.yaml');
+    writeFileSync(config, 'store: sqlite:journal.db\n');
+    const first = cli(['runs', 'list', '--config', config], { cwd: elsewhere });
+    const second = cli(['runs', 'list', '--config', config], { cwd: projectDir });
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(existsSync(path.join(projectDir, 'journal.db'))).toBe(true);
+    expect(existsSync(path.join(elsewhere, 'journal.db'))).toBe(false);
   });
 });
