@@ -514,9 +514,11 @@ export function reportError(error: unknown, debug: boolean): number {
     return EXIT.usage;
   }
   if (error instanceof SwitchyardError) {
-    const where = error.file
-      ? `${error.file}${error.line ? `:${error.line}:${error.column ?? 1}` : ''}: `
-      : '';
+    // Prefix the file unless the message already names it (store errors do).
+    const where =
+      error.file && !error.message.includes(error.file)
+        ? `${error.file}${error.line ? `:${error.line}:${error.column ?? 1}` : ''}: `
+        : '';
     process.stderr.write(`${red(`error[${error.code}]`)}: ${where}${error.message}\n`);
     if (error.hint) process.stderr.write(`  ${dim('hint:')} ${error.hint}\n`);
     if (debug) process.stderr.write(`${error.stack ?? ''}\n`);

@@ -11,6 +11,7 @@ import {
   JournalConflictError,
   RunNotFoundError,
   StoreClosedError,
+  StoreCorruptError,
   StoreUnavailableError,
   StoreUrlError,
   StoreVersionError,
@@ -82,6 +83,29 @@ export function translatePostgresError(error: unknown, target: string): unknown 
       hint:
         'check the user, password and database in the store URL, ' +
         'and that the server accepts them',
+    });
+  }
+  if (code === '42501') {
+    return new StoreUnavailableError(target, `${message} (SQLSTATE ${code})`, {
+      cause: error,
+      hint:
+        'the database role lacks a privilege Switchyard needs: CREATE on the database (to create ' +
+        'its schema the first time) and read/write on the schema',
+    });
+  }
+  // Undefined table or column inside our schema: it holds something else (or a damaged journal).
+  if (code === '42P01' || code === '42703') {
+    return new StoreCorruptError(
+      `PostgreSQL at ${target}`,
+      `its schema holds tables that are not a Switchyard journal: ${message}`,
+      error,
+    );
+  }
+  // Unknown server parameter or schema name given in the URL.
+  if (code === '42704' || code === '3F000' || code === '42602' || code === '42939') {
+    return new StoreUnavailableError(target, `${message} (SQLSTATE ${code})`, {
+      cause: error,
+      hint: 'check the parameters in the store URL (only ?schema=NAME and standard connection options are used)',
     });
   }
   return error;

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JournalConflictError,
+  StoreCorruptError,
   StoreUnavailableError,
   StoreUrlError,
   StoreVersionError,
@@ -127,6 +128,22 @@ describeJournalStoreConformance('postgres (transaction per append)', async () =>
 });
 
 describe('PostgresJournalStore', () => {
+  it("a schema holding another application's tables is STORE_CORRUPT, not an internal error", async () => {
+    const schema = freshSchema();
+    await requireAdmin().unsafe(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".runs (x int)`);
+    const error = await openPostgresStore(url, { schema })
+      .then((store) => store.listRuns().finally(() => store.close()))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    await dropSchema(schema);
+  });
+
+  it('an unknown server parameter in the URL is a typed error', async () => {
+    const error = await openStore(`${url}?no_such_parameter=1`).catch((caught: unknown) => caught);
+    expect((error as { code?: string }).code).toBe('STORE_UNAVAILABLE');
+    expect((error as Error).message).toContain('no_such_parameter');
+  });
+
   it('a refused connection is StoreUnavailableError naming host:port', async () => {
     const error = await openPostgresStore('postgres://postgres@127.0.0.1:1/test').catch(
       (caught: unknown) => caught,
