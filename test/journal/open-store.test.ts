@@ -84,6 +84,8 @@ describe('openStore', () => {
     ['sqlite:x.db?durability=fast', /durability=fast/],
     ['sqlite:x.db?mode=ro', /unknown parameter mode/],
     ['postgres://[bad', /not a valid PostgreSQL URL/],
+    ['sqlite::memory:', /use memory:/],
+    ['sqlite:file:x.db', /SQLite URI/],
   ])('refuses %j with StoreUrlError listing the accepted forms', async (url, problem) => {
     const error = await openStore(url, { cwd }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUrlError);
