@@ -154,8 +154,11 @@ export class Runtime {
     runId: string,
     inject: Array<Unsequenced<WorldEvent>>,
     rearm: boolean,
+    loaded?: LoadedRun,
   ): Promise<RunOutcome> {
-    const { engine, journal } = await this.load(runId);
+    // A caller that just replayed the run to inspect it hands the result over: replaying a long
+    // journal is the expensive part of deciding a run.
+    const { engine, journal } = loaded ?? (await this.load(runId));
     const driver = this.driverFor(engine, journal);
     if (!engine.finished) {
       for (const event of inject) driver.push(event);
@@ -208,17 +211,16 @@ export class Runtime {
     const value = decision.value === undefined ? undefined : structuredClone(decision.value);
     await this.assertIdle(runId, options.force);
     const target = await this.findPending(runId, path, 'approval-request');
-    const decided = await this.resume(target, [
-      {
-        type: 'approval-decision',
-        at: this.clock.now(),
-        path,
-        approved: decision.approved,
-        ...(value === undefined ? {} : { value }),
-        ...(decision.comment === undefined ? {} : { comment: decision.comment }),
-      },
-    ]);
-    return this.resumeTree(target, runId, decided);
+    const event: Unsequenced<WorldEvent> = {
+      type: 'approval-decision',
+      at: this.clock.now(),
+      path,
+      approved: decision.approved,
+      ...(value === undefined ? {} : { value }),
+      ...(decision.comment === undefined ? {} : { comment: decision.comment }),
+    };
+    const decided = await this.continueRun(target.runId, [event], true, target.loaded);
+    return this.resumeTree(target.runId, runId, decided);
   }
 
   /** Settles a call whose outcome is unknown: call it again (same key), record a value, or fail it. */
@@ -232,16 +234,15 @@ export class Runtime {
     if (value !== undefined) assertJson(value, '$value');
     await this.assertIdle(runId, options.force);
     const target = await this.findPending(runId, path, 'outcome-unknown');
-    const decided = await this.resume(target, [
-      {
-        type: 'outcome-decision',
-        at: this.clock.now(),
-        path,
-        action,
-        ...(value === undefined ? {} : { value: structuredClone(value) }),
-      },
-    ]);
-    return this.resumeTree(target, runId, decided);
+    const event: Unsequenced<WorldEvent> = {
+      type: 'outcome-decision',
+      at: this.clock.now(),
+      path,
+      action,
+      ...(value === undefined ? {} : { value: structuredClone(value) }),
+    };
+    const decided = await this.continueRun(target.runId, [event], true, target.loaded);
+    return this.resumeTree(target.runId, runId, decided);
   }
 
   /**
@@ -333,7 +334,7 @@ export class Runtime {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  private async load(runId: string): Promise<{ engine: RunEngine; journal: RunJournal }> {
+  private async load(runId: string): Promise<LoadedRun> {
     const run = await this.getRun(runId);
     const loaded = await loadJournal(this.store, run);
     const first = loaded.events[0];
@@ -444,17 +445,18 @@ export class Runtime {
     runId: string,
     path: string,
     type: 'approval-request' | 'outcome-unknown',
-  ): Promise<string> {
+  ): Promise<{ runId: string; loaded: LoadedRun }> {
     const seen: string[] = [];
-    const matches: string[] = [];
+    const matches: Array<{ runId: string; loaded: LoadedRun }> = [];
     const search = async (id: string): Promise<void> => {
-      const { engine } = await this.load(id);
+      const loaded = await this.load(id);
+      const { engine } = loaded;
       for (const decision of engine.outstanding()) {
         if (decision.type !== 'approval-request' && decision.type !== 'outcome-unknown') continue;
         seen.push(
           `${decision.path} (${decision.type === 'approval-request' ? 'approval' : 'outcome unknown'}${id === runId ? '' : ` in ${id}`})`,
         );
-        if (decision.type === type && decision.path === path) matches.push(id);
+        if (decision.type === type && decision.path === path) matches.push({ runId: id, loaded });
       }
       for (const child of await this.store.listRuns({ parentRunId: id })) {
         if (
@@ -471,12 +473,25 @@ export class Runtime {
     const [found, ...others] = matches;
     if (found === undefined) throw new RunNotWaitingError(runId, path, what, seen);
     // Sub-workflows started by a map share step paths: deciding for an arbitrary one is not on.
-    if (others.length > 0) throw new PendingAmbiguousError(runId, path, what, matches);
+    if (others.length > 0) {
+      throw new PendingAmbiguousError(
+        runId,
+        path,
+        what,
+        matches.map((match) => match.runId),
+      );
+    }
     return found;
   }
 }
 
 export type { RunOutcome, RunStatus };
+
+/** A run replayed from its journal, ready to continue. */
+interface LoadedRun {
+  engine: RunEngine;
+  journal: RunJournal;
+}
 
 /** The status kept beside the journal must agree with what the journal says happened. */
 function checkRecordedStatus(run: RunRecord, engine: RunEngine): void {

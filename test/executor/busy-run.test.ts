@@ -58,3 +58,22 @@ describe('cancelling', () => {
     await expect(runtime.cancel(done.runId)).rejects.toMatchObject({ code: 'RUN_ENDED' });
   });
 });
+
+describe('deciding a long run', () => {
+  it('replays its journal once, not once to find the decision and again to continue', async () => {
+    class CountingStore extends MemoryJournalStore {
+      reads = 0;
+      override async read(runId: string, fromSeq?: number): ReturnType<MemoryJournalStore['read']> {
+        this.reads += 1;
+        return super.read(runId, fromSeq);
+      }
+    }
+    const store = new CountingStore();
+    const { runtime } = harness({ store, tools: [safeTool('slow', () => 1)] });
+    const paused = await runtime.start({ spec });
+    store.reads = 0;
+    const done = await runtime.approve(paused.runId, 'gate', { approved: true });
+    expect(done.status).toBe('completed');
+    expect(store.reads).toBe(1);
+  });
+});
