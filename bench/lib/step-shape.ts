@@ -1,6 +1,6 @@
 // What one step of the chain writes, taken from a real journal rather than assumed: the raw SQLite
 // floors insert exactly these rows, so "close to raw SQLite" compares like with like.
-import type { StoredEvent } from '../../src/index.js';
+import type { JournalStore, StoredEvent } from '../../src/index.js';
 import { chainSpec, noopTool, sy } from './switchyard.js';
 
 export interface StepShape {
@@ -38,4 +38,25 @@ export async function stepShape(steps = 21): Promise<StepShape> {
     workflow: run.workflow,
     specHash: run.specHash,
   };
+}
+
+/** Creates the shape's run in a store with its first event, so later appends continue at seq 1. */
+export async function seedRun(store: JournalStore, shape: StepShape): Promise<void> {
+  const [first] = shape.events;
+  if (!first) throw new Error('the step shape has no events');
+  await store.append({
+    runId: shape.runId,
+    expectedSeq: 0,
+    events: [{ ...first, seq: 0 }],
+    blobs: [],
+    status: 'running',
+    at: 0,
+    create: {
+      runId: shape.runId,
+      workflow: shape.workflow,
+      specHash: shape.specHash,
+      parentRunId: null,
+      createdAt: 0,
+    },
+  });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childArgs, collectGarbage, cpuSinceUs, median, runChild, sinceUs } from '../lib/child.js';
 import { openRaw } from '../lib/sqlite.js';
-import { stepShape } from '../lib/step-shape.js';
+import { seedRun, stepShape } from '../lib/step-shape.js';
 import { sy } from '../lib/switchyard.js';
 
 interface Args {
@@ -24,23 +24,7 @@ await runChild(async () => {
     const path = join(dir, file);
     // The store creates the schema and the run row, so the raw writes hit the very same tables.
     const store = sy.openSqliteStore(path);
-    const [first] = rows;
-    if (!first) throw new Error('the step shape has no events');
-    await store.append({
-      runId: shape.runId,
-      expectedSeq: 0,
-      events: [{ ...first, seq: 0 }],
-      blobs: [],
-      status: 'running',
-      at: 0,
-      create: {
-        runId: shape.runId,
-        workflow: shape.workflow,
-        specHash: shape.specHash,
-        parentRunId: null,
-        createdAt: 0,
-      },
-    });
+    await seedRun(store, shape);
     await store.close();
     const db = openRaw(path);
     const advance = db.prepare(

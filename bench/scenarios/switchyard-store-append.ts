@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppendRequest } from '../../src/index.js';
 import { childArgs, collectGarbage, cpuSinceUs, median, runChild, sinceUs } from '../lib/child.js';
-import { stepShape } from '../lib/step-shape.js';
+import { seedRun, stepShape } from '../lib/step-shape.js';
 import { sy } from '../lib/switchyard.js';
 
 interface Args {
@@ -21,23 +21,7 @@ await runChild(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const once = async (file: string, count: number): Promise<{ wall: number; cpu: number }> => {
     const store = sy.openSqliteStore(join(dir, file));
-    const [first] = rows;
-    if (!first) throw new Error('the step shape has no events');
-    await store.append({
-      runId: shape.runId,
-      expectedSeq: 0,
-      events: [{ ...first, seq: 0 }],
-      blobs: [],
-      status: 'running',
-      at: 0,
-      create: {
-        runId: shape.runId,
-        workflow: shape.workflow,
-        specHash: shape.specHash,
-        parentRunId: null,
-        createdAt: 0,
-      },
-    });
+    await seedRun(store, shape);
     // Built up front so the loop times the store, not the building of requests.
     const requests: AppendRequest[] = [];
     for (let i = 0, seq = 1; i < count; i++, seq += rows.length) {

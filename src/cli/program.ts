@@ -244,7 +244,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
         const loaded = await loadWorkflowFile(path.resolve(cwd, file));
         s.print(
           () =>
-            `${bold('ok')} ${loaded.spec.name}: ${countSteps(loaded.spec.steps)} steps, spec ${loaded.specHash}`,
+            `${bold('ok')} ${loaded.spec.name}: ${loaded.spec.steps.length} steps, spec ${loaded.specHash}`,
           () => ({ ok: true, workflow: loaded.spec.name, specHash: loaded.specHash }),
         );
         return EXIT.ok;
@@ -490,10 +490,6 @@ function runStatus(text: string | undefined): RunStatus | undefined {
     );
   }
   return text as RunStatus;
-}
-
-function countSteps(steps: ReadonlyArray<{ kind: string }>): number {
-  return steps.length;
 }
 
 function describeEvent(event: JournalEvent): string {

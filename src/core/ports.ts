@@ -5,6 +5,11 @@ import type { JsonValue } from './json.js';
 export type RunStatus =
   'running' | 'waiting' | 'outcome-unknown' | 'completed' | 'failed' | 'cancelled';
 
+/** A run in one of these states will never append another event. */
+export function isTerminalStatus(status: RunStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
 export interface RunRecord {
   runId: string;
   workflow: string;

@@ -89,6 +89,8 @@ class Frame {
   }
 }
 
+const NONE: readonly JsonValue[] = Object.freeze([]);
+
 class StepNode {
   state: NodeState = 'pending';
   output: JsonValue = null;
@@ -98,13 +100,13 @@ class StepNode {
   input: JsonValue = null;
   lastCall: Unsequenced<ToolCallStartEvent> | null = null;
   readonly children = new Set<Frame>();
-  // map
-  items: JsonValue[] = [];
-  results: JsonValue[] = [];
+  // map (assigned when the map starts; leaves, most nodes, share the empty placeholder)
+  items: readonly JsonValue[] = NONE;
+  results: JsonValue[] = NONE as JsonValue[];
   nextItem = 0;
   doneItems = 0;
-  // parallel
-  branchResults: Record<string, JsonValue> = {};
+  // parallel (created when the parallel step starts)
+  branchResults: Record<string, JsonValue> | null = null;
   // fallback
   fallback: StepNode | null = null;
   originalError: Failure | null = null;
@@ -626,18 +628,13 @@ export class RunEngine {
   // ---- containers ---------------------------------------------------------------------------
 
   private openFrame(owner: StepNode, block: PlannedBlock, slot: string, vars: ScopeVars): Frame {
-    const parentVars: ScopeVars = {};
-    const outer = owner.frame.vars;
-    if (outer.item !== undefined) parentVars.item = outer.item;
-    if (outer.index !== undefined) parentVars.index = outer.index;
-    if (outer.iteration !== undefined) parentVars.iteration = outer.iteration;
-    if (outer.previous !== undefined) parentVars.previous = outer.previous;
+    // Inner scope variables shadow outer ones (a map inside a loop sees both item and iteration).
     const frame = new Frame(
       block,
       `${owner.path}/${slot}/`,
       owner.frame,
       owner,
-      { ...parentVars, ...vars },
+      { ...owner.frame.vars, ...vars },
       slot,
       this.start.input,
     );
@@ -710,6 +707,7 @@ export class RunEngine {
   }
 
   private startParallel(node: StepNode): void {
+    node.branchResults = {};
     for (const [name, block] of node.step.branches ?? []) this.openFrame(node, block, name, {});
   }
 
@@ -749,15 +747,16 @@ export class RunEngine {
       }
       case 'branch':
         return this.settle(node, 'completed', output, null, false);
-      case 'parallel':
-        node.branchResults[frame.slot] = output;
+      case 'parallel': {
+        const results = node.branchResults ?? {};
+        results[frame.slot] = output;
         if (node.children.size === 0) {
           const ordered: Record<string, JsonValue> = {};
-          for (const [name] of node.step.branches ?? [])
-            ordered[name] = node.branchResults[name] ?? null;
+          for (const [name] of node.step.branches ?? []) ordered[name] = results[name] ?? null;
           return this.settle(node, 'completed', ordered, null, false);
         }
         return;
+      }
       default:
         return;
     }

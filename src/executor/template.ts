@@ -173,7 +173,21 @@ export async function evaluateExpression(
   }
 }
 
+// Compiled templates live as long as their plan; whether one needs the async path is asked every time
+// a step starts, so the answer is kept rather than re-walked.
+const syncTemplates = new WeakMap<CompiledTemplate, boolean>();
+
 export function isSyncTemplate(template: CompiledTemplate): boolean {
+  if (template.kind === 'const' || template.kind === 'ref') return true;
+  let known = syncTemplates.get(template);
+  if (known === undefined) {
+    known = walkIsSync(template);
+    syncTemplates.set(template, known);
+  }
+  return known;
+}
+
+function walkIsSync(template: CompiledTemplate): boolean {
   switch (template.kind) {
     case 'expr':
       return false;

@@ -37,7 +37,8 @@ function openSqliteUrl(url: string, options: OpenStoreOptions): JournalStore {
   if (path === '') throw new StoreUrlError(url, 'has no file path after sqlite:');
   // SQLite's own spellings would otherwise become files literally named ':memory:' or 'file:x.db'.
   if (path === ':memory:') throw new StoreUrlError(url, 'names an in-memory database; use memory:');
-  if (path.startsWith('file:')) throw new StoreUrlError(url, 'uses a SQLite URI; write sqlite:PATH');
+  if (path.startsWith('file:'))
+    throw new StoreUrlError(url, 'uses a SQLite URI; write sqlite:PATH');
   if (path.startsWith('//')) {
     throw new StoreUrlError(
       url,

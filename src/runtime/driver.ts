@@ -11,7 +11,7 @@ import type {
   WorldEvent,
 } from '../core/events.js';
 import { canonicalCopy, type JsonValue } from '../core/json.js';
-import type { Clock, RunStatus } from '../core/ports.js';
+import { isTerminalStatus, type Clock, type RunStatus } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -85,10 +85,8 @@ export class RunDriver {
 
   /** Re-arms what was in flight when the previous process stopped. */
   rearm(): void {
-    const outstanding = [...this.engine.outstanding()].sort((a, b) =>
-      pathOf(a).localeCompare(pathOf(b)),
-    );
-    for (const decision of outstanding) {
+    // The engine lists them in the order it decided them, which replay reproduces.
+    for (const decision of this.engine.outstanding()) {
       if (decision.type === 'tool-call-start') {
         this.push({
           type: 'tool-call-interrupted',
@@ -163,6 +161,16 @@ export class RunDriver {
   }
 
   private outcome(): RunOutcome {
+    const end = this.engine.endEvent as RunEndEvent | null;
+    if (end) {
+      return {
+        runId: this.journal.runId,
+        status: end.status,
+        ...(end.output === undefined ? {} : { output: end.output }),
+        ...(end.error ? { error: { type: end.error.type, message: end.error.message } } : {}),
+        pending: [],
+      };
+    }
     const outstanding = this.engine.outstanding();
     const pending: RunOutcome['pending'] = [];
     for (const d of outstanding) {
@@ -183,16 +191,6 @@ export class RunDriver {
       }
     }
     for (const child of this.pausedChildren.values()) pending.push(...child.pending);
-    const end = this.engine.endEvent as RunEndEvent | null;
-    if (end) {
-      return {
-        runId: this.journal.runId,
-        status: end.status,
-        ...(end.output === undefined ? {} : { output: end.output }),
-        ...(end.error ? { error: { type: end.error.type, message: end.error.message } } : {}),
-        pending: [],
-      };
-    }
     const status: RunStatus = pending.some((p) => p.kind === 'outcome-unknown')
       ? 'outcome-unknown'
       : 'waiting';
@@ -202,13 +200,13 @@ export class RunDriver {
   private perform(decision: Decision | JournalEvent): void {
     switch (decision.type) {
       case 'tool-call-start':
-        this.track(decision.path, decision.timeoutAt, () =>
-          this.callTool(decision as ToolCallStartEvent),
+        this.track(decision.path, decision.timeoutAt, (signal) =>
+          this.callTool(decision as ToolCallStartEvent, signal),
         );
         return;
       case 'model-call-start':
-        this.track(decision.path, decision.timeoutAt, () =>
-          this.callModel(decision as ModelCallStartEvent),
+        this.track(decision.path, decision.timeoutAt, (signal) =>
+          this.callModel(decision as ModelCallStartEvent, signal),
         );
         return;
       case 'timer-start':
@@ -249,7 +247,11 @@ export class RunDriver {
   }
 
   /** Runs one call with an optional deadline; whichever of result and deadline comes first wins. */
-  private track(path: string, timeoutAt: number | undefined, run: () => Promise<void>): void {
+  private track(
+    path: string,
+    timeoutAt: number | undefined,
+    run: (signal: AbortSignal) => Promise<void>,
+  ): void {
     const abort = new AbortController();
     const entry: { abort: AbortController; cancelTimer?: () => void } = { abort };
     this.live.set(path, entry);
@@ -259,7 +261,7 @@ export class RunDriver {
         abort.abort(new TimeoutSignal()),
       );
     }
-    run()
+    run(abort.signal)
       .finally(() => {
         entry.cancelTimer?.();
         if (this.live.get(path) === entry) this.live.delete(path);
@@ -274,45 +276,56 @@ export class RunDriver {
       });
   }
 
-  private async callTool(call: ToolCallStartEvent): Promise<void> {
+  /**
+   * Races a call against its signal. A deadline (not a cancellation) is recorded as a `timeout`
+   * failure of the call; either way the caller gets ABORTED and records nothing else.
+   */
+  private async withDeadline<T>(
+    work: Promise<T>,
+    signal: AbortSignal,
+    timeout: (at: number) => World,
+  ): Promise<T | typeof ABORTED> {
+    const result = await raceAbort(work, signal);
+    if (result === ABORTED && signal.reason instanceof TimeoutSignal) {
+      this.push(timeout(this.deps.clock.now()));
+    }
+    return result;
+  }
+
+  private async callTool(call: ToolCallStartEvent, signal: AbortSignal): Promise<void> {
     const { path, attempt } = call;
     const context = {
       runId: this.journal.runId,
       stepPath: path,
       attempt,
       idempotencyKey: call.key,
-      signal: this.live.get(path)?.abort.signal ?? new AbortController().signal,
+      signal,
     };
-    const result = await raceAbort(
+    const result = await this.withDeadline(
       this.deps.tools.invoke(call.tool, call.input, context),
-      context.signal,
+      signal,
+      (at) => ({
+        type: 'tool-call-error',
+        at,
+        path,
+        attempt,
+        error: {
+          type: 'timeout',
+          message: `tool ${call.tool} did not finish before its timeout`,
+          // An unsafe tool that timed out may still have acted: only safe tools retry automatically.
+          retryable: call.safe,
+        },
+      }),
     );
-    if (result === ABORTED) {
-      if (context.signal.reason instanceof TimeoutSignal) {
-        this.push({
-          type: 'tool-call-error',
-          at: this.deps.clock.now(),
-          path,
-          attempt,
-          error: {
-            type: 'timeout',
-            message: `tool ${call.tool} did not finish before its timeout`,
-            // An unsafe tool that timed out may still have acted: only safe tools retry automatically.
-            retryable: call.safe,
-          },
-        });
-      }
-      return;
-    }
+    if (result === ABORTED) return;
     this.deps.faults?.afterEffect?.(call);
     const at = this.deps.clock.now();
     if (result.ok) this.push({ type: 'tool-call-end', at, path, attempt, output: result.output });
     else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
   }
 
-  private async callModel(call: ModelCallStartEvent): Promise<void> {
+  private async callModel(call: ModelCallStartEvent, signal: AbortSignal): Promise<void> {
     const { path, attempt } = call;
-    const signal = this.live.get(path)?.abort.signal ?? new AbortController().signal;
     const provider = this.deps.models.get(call.model);
     const request = call.request as {
       prompt: string;
@@ -325,29 +338,25 @@ export class RunDriver {
         throw Object.assign(new Error(`model '${call.model}' is not configured`), {
           retryable: false,
         });
-      const response = await raceAbort(
+      const response = await this.withDeadline(
         provider.generate(
           { ...request, model: call.model, sampleKey: `${path}#${attempt}` },
           signal,
         ),
         signal,
+        (at) => ({
+          type: 'model-call-error',
+          at,
+          path,
+          attempt,
+          error: {
+            type: 'timeout',
+            message: `model ${call.model} did not answer before the step timeout`,
+            retryable: true,
+          },
+        }),
       );
-      if (response === ABORTED) {
-        if (signal.reason instanceof TimeoutSignal) {
-          this.push({
-            type: 'model-call-error',
-            at: this.deps.clock.now(),
-            path,
-            attempt,
-            error: {
-              type: 'timeout',
-              message: `model ${call.model} did not answer before the step timeout`,
-              retryable: true,
-            },
-          });
-        }
-        return;
-      }
+      if (response === ABORTED) return;
       this.push({
         type: 'model-call-end',
         at: this.deps.clock.now(),
@@ -391,11 +400,7 @@ export class RunDriver {
       .runChild(this.engine.runStart, start)
       .then(
         (outcome) => {
-          if (
-            outcome.status === 'completed' ||
-            outcome.status === 'failed' ||
-            outcome.status === 'cancelled'
-          ) {
+          if (isTerminalStatus(outcome.status)) {
             this.pausedChildren.delete(start.childRunId);
             this.push({
               type: 'child-run-end',
@@ -455,8 +460,4 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof
       },
     );
   });
-}
-
-function pathOf(decision: Decision): string {
-  return 'path' in decision ? decision.path : '';
 }

@@ -24,10 +24,6 @@ export class RunJournal {
     private create?: AppendRequest['create'],
   ) {}
 
-  get head(): number {
-    return this.headSeq;
-  }
-
   /** Appends batches in one store call (one transaction): the group commit of a driver's tick. */
   async append(
     batches: Array<Array<Unsequenced<JournalEvent>>>,

@@ -10,14 +10,15 @@ import type {
 } from '../core/events.js';
 import { hashJson } from '../core/hash.js';
 import { assertJson, canonicalCopy, type JsonValue } from '../core/json.js';
-import type {
-  Clock,
-  IdSource,
-  JournalStore,
-  RunFilter,
-  RunRecord,
-  RunStatus,
-  ToolDefinition,
+import {
+  isTerminalStatus,
+  type Clock,
+  type IdSource,
+  type JournalStore,
+  type RunFilter,
+  type RunRecord,
+  type RunStatus,
+  type ToolDefinition,
 } from '../core/ports.js';
 import type { StepSpec, WorkflowSpec } from '../core/spec.js';
 import { RunEngine } from '../executor/engine.js';
@@ -183,18 +184,9 @@ export class Runtime {
    * no longer wants it: cancel it. (Children driven here were already cancelled through their driver.)
    */
   private async endPausedChildren(outcome: RunOutcome): Promise<RunOutcome> {
-    if (
-      outcome.status !== 'completed' &&
-      outcome.status !== 'failed' &&
-      outcome.status !== 'cancelled'
-    )
-      return outcome;
+    if (!isTerminalStatus(outcome.status)) return outcome;
     for (const child of await this.store.listRuns({ parentRunId: outcome.runId })) {
-      if (
-        child.status === 'waiting' ||
-        child.status === 'outcome-unknown' ||
-        child.status === 'running'
-      )
+      if (!isTerminalStatus(child.status))
         await this.cancel(child.runId, `parent run ${outcome.runId} ended (${outcome.status})`);
     }
     return outcome;
@@ -275,7 +267,7 @@ export class Runtime {
 
   async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunOutcome> {
     const run = await this.getRun(runId);
-    if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') {
+    if (isTerminalStatus(run.status)) {
       throw new SwitchyardError(
         'RUN_ENDED',
         `run ${runId} already ${run.status}; there is nothing to cancel`,
@@ -459,12 +451,7 @@ export class Runtime {
         if (decision.type === type && decision.path === path) matches.push({ runId: id, loaded });
       }
       for (const child of await this.store.listRuns({ parentRunId: id })) {
-        if (
-          child.status === 'completed' ||
-          child.status === 'failed' ||
-          child.status === 'cancelled'
-        )
-          continue;
+        if (isTerminalStatus(child.status)) continue;
         await search(child.runId);
       }
     };
@@ -497,8 +484,7 @@ interface LoadedRun {
 function checkRecordedStatus(run: RunRecord, engine: RunEngine): void {
   const end = engine.endEvent;
   const ended = end?.type === 'run-end' ? end.status : undefined;
-  const terminal =
-    run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
+  const terminal = isTerminalStatus(run.status);
   if (ended === undefined ? terminal : ended !== run.status) {
     throw new JournalInvalidError(
       `run ${run.runId} is recorded as ${run.status} but its journal ${ended ? `ends ${ended}` : 'has not ended'}`,
