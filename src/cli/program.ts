@@ -10,6 +10,7 @@ import type { FaultHooks, RunOutcome } from '../runtime/driver.js';
 import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
+import { registerBenchShr } from './bench-shr.js';
 import { buildModels, findConfig, loadConfig, loadTools, type LoadedConfig } from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { Progress } from './progress.js';
@@ -460,6 +461,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
       }),
     );
 
+  registerBenchShr(program);
   return program;
 }
 
