@@ -17,7 +17,7 @@ export type {
   RunRecord,
   RunStatus,
   RunFilter,
-  StoredEvent,
+  StoredBatch,
   AppendRequest,
   Clock,
   IdSource,

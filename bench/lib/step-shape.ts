@@ -1,11 +1,13 @@
 // What one step of the chain writes, taken from a real journal rather than assumed: the raw SQLite
 // floors insert exactly these rows, so "close to raw SQLite" compares like with like.
-import type { JournalStore, StoredEvent } from '../../src/index.js';
+import type { JournalStore, StoredBatch } from '../../src/index.js';
 import { chainSpec, noopTool, sy } from './switchyard.js';
 
 export interface StepShape {
-  /** Rows one mid-chain transaction inserts into events (one driver tick = one append). */
-  events: StoredEvent[];
+  /** The row one mid-chain transaction inserts (one driver tick = one append = one batch). */
+  batch: StoredBatch;
+  /** Events in that batch. */
+  eventsPerBatch: number;
   /** Appends (hence transactions) per step over the whole run, start and end included. */
   appendsPerStep: number;
   runId: string;
@@ -28,11 +30,12 @@ export async function stepShape(steps = 21): Promise<StepShape> {
   if (outcome.status !== 'completed') throw new Error(`shape run ended ${outcome.status}`);
   const middle = appends[Math.floor(appends.length / 2)];
   if (!middle) throw new Error('the shape run appended nothing');
-  const stored = await store.read(outcome.runId, middle.from);
+  const [batch] = await store.read(outcome.runId, middle.from);
   const run = await store.getRun(outcome.runId);
-  if (!run) throw new Error('the shape run has no record');
+  if (!run || !batch) throw new Error('the shape run has no record');
   return {
-    events: stored.slice(0, middle.count),
+    batch,
+    eventsPerBatch: middle.count,
     appendsPerStep: appends.length / steps,
     runId: run.runId,
     workflow: run.workflow,
@@ -40,14 +43,12 @@ export async function stepShape(steps = 21): Promise<StepShape> {
   };
 }
 
-/** Creates the shape's run in a store with its first event, so later appends continue at seq 1. */
+/** Creates the shape's run in a store with one batch, so later appends continue after it. */
 export async function seedRun(store: JournalStore, shape: StepShape): Promise<void> {
-  const [first] = shape.events;
-  if (!first) throw new Error('the step shape has no events');
   await store.append({
     runId: shape.runId,
     expectedSeq: 0,
-    events: [{ ...first, seq: 0 }],
+    batches: [{ ...shape.batch, seq: 0, lastSeq: shape.eventsPerBatch - 1 }],
     blobs: [],
     status: 'running',
     at: 0,

@@ -1,5 +1,6 @@
 // Floor (b): one single-row INSERT transaction (BEGIN IMMEDIATE … COMMIT) at the store's default
-// settings, inserting a real event body. The floor of any durable append: one commit.
+// settings, inserting the body of a real step's row into a plain rowid table. The floor of the
+// inserts a durable step needs: one commit of one row of that size, nothing else.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,7 @@ interface Args {
 await runChild(async () => {
   const { transactions, reps } = childArgs<Args>();
   const shape = await stepShape();
-  // The median-length body of a real step: neither the smallest nor the largest row it writes.
-  const bodies = shape.events.map((e) => e.body).sort((a, b) => a.length - b.length);
-  const body = bodies[Math.floor(bodies.length / 2)] as string;
+  const body = shape.batch.body;
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const once = (file: string, count: number): { wall: number; cpu: number } => {
     const db = openRaw(join(dir, file));

@@ -1,6 +1,6 @@
 // Floor (c): the raw SQLite transaction that writes what one chain step writes, on the store's own
-// schema: advance the run row (the store's conditional UPDATE) and insert the step's events, with
-// bodies and hashes copied from a real journal. No encoding, hashing or engine work: the store's
+// schema: read the run's status and head (the store's check) and insert the step's batch row, with
+// body and hash copied from a real journal. No encoding, hashing or engine work: the store's
 // distance from this is its own overhead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ interface Args {
 await runChild(async () => {
   const { transactions, reps } = childArgs<Args>();
   const shape = await stepShape();
-  const rows = shape.events;
+  const size = shape.eventsPerBatch;
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const once = async (file: string, count: number): Promise<{ wall: number; cpu: number }> => {
     const path = join(dir, file);
@@ -27,29 +27,24 @@ await runChild(async () => {
     await seedRun(store, shape);
     await store.close();
     const db = openRaw(path);
-    const advance = db.prepare(
-      'UPDATE runs SET head_seq = ?, updated_at = ?, status = ? WHERE run_id = ? AND head_seq = ?',
+    const runKey = db.prepare('SELECT run_key FROM runs WHERE run_id = ?').pluck().get(shape.runId);
+    const head = db.prepare(
+      'SELECT status, (SELECT last_seq FROM batches WHERE id BETWEEN ? * 4294967296 AND ' +
+        '? * 4294967296 + 4294967295 ORDER BY id DESC LIMIT 1) AS head FROM runs WHERE run_key = ?',
     );
     const insert = db.prepare(
-      'INSERT INTO events (run_id, seq, type, body, hash) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO batches (id, last_seq, at, body, hash) VALUES (? * 4294967296 + ?, ?, ?, ?, ?)',
     );
-    const step = db.transaction((head: number) => {
-      const next = head + rows.length;
-      if (advance.run(next, next, 'running', shape.runId, head).changes !== 1)
-        throw new Error('the run row did not advance');
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as (typeof rows)[number];
-        insert.run(shape.runId, head + 1 + i, row.type, row.body, row.hash);
-      }
+    const { body, hash } = shape.batch;
+    const step = db.transaction((seq: number) => {
+      const found = head.get(runKey, runKey, runKey) as { head: number };
+      if (found.head !== seq - 1) throw new Error('the head moved');
+      insert.run(runKey, seq, seq + size - 1, seq, body, hash);
     });
     collectGarbage();
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    let head = 0;
-    for (let i = 0; i < count; i++) {
-      step.immediate(head);
-      head += rows.length;
-    }
+    for (let i = 0, seq = size; i < count; i++, seq += size) step.immediate(seq);
     const result = { wall: sinceUs(t0) / count, cpu: cpuSinceUs(c0) / count };
     db.close();
     return result;
@@ -69,9 +64,8 @@ await runChild(async () => {
       info: {
         transactions,
         reps,
-        rowsPerTransaction: `1 UPDATE runs + ${rows.length} INSERT events`,
-        eventTypes: rows.map((r) => r.type),
-        eventBytes: rows.map((r) => Buffer.byteLength(r.body)),
+        rowsPerTransaction: `1 SELECT head + 1 INSERT batches (${size} events)`,
+        rowBytes: Buffer.byteLength(shape.batch.body),
         appendsPerStep: shape.appendsPerStep,
       },
     };

@@ -1,4 +1,4 @@
-// The SQLite store on its own: store.append() of one step's batch (the rows of a real mid-chain
+// The SQLite store on its own: store.append() of one step's batch (the row of a real mid-chain
 // step, already encoded), awaited, one after another, as the driver does. Against (c), this is the
 // store's own overhead: request checks, the group-commit hop, the transaction wrapper.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,18 +17,18 @@ interface Args {
 await runChild(async () => {
   const { transactions, reps } = childArgs<Args>();
   const shape = await stepShape();
-  const rows = shape.events;
+  const size = shape.eventsPerBatch;
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const once = async (file: string, count: number): Promise<{ wall: number; cpu: number }> => {
     const store = sy.openSqliteStore(join(dir, file));
     await seedRun(store, shape);
     // Built up front so the loop times the store, not the building of requests.
     const requests: AppendRequest[] = [];
-    for (let i = 0, seq = 1; i < count; i++, seq += rows.length) {
+    for (let i = 0, seq = size; i < count; i++, seq += size) {
       requests.push({
         runId: shape.runId,
         expectedSeq: seq,
-        events: rows.map((row, j) => ({ ...row, seq: seq + j })),
+        batches: [{ ...shape.batch, seq, lastSeq: seq + size - 1 }],
         blobs: [],
         status: 'running',
         at: seq,
@@ -54,7 +54,7 @@ await runChild(async () => {
     }
     return {
       metrics: { stepUs: median(wall), stepCpuUs: median(cpu) },
-      info: { transactions, reps, eventsPerAppend: rows.length },
+      info: { transactions, reps, eventsPerAppend: size },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -65,7 +65,10 @@ class Session {
     const [first] = await store.read(runId, 0);
     let origin: { config?: string; seed?: number } | undefined;
     try {
-      origin = first ? (JSON.parse(first.body) as { origin?: typeof origin }).origin : undefined;
+      // The first batch opens with run-start, which records where the run came from.
+      origin = first
+        ? (JSON.parse(first.body) as Array<{ origin?: typeof origin }>)[0]?.origin
+        : undefined;
     } catch {
       origin = undefined; // a damaged journal is reported by the command itself, with its seq
     }

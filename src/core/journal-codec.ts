@@ -2,7 +2,7 @@ import type { JournalEvent } from './events.js';
 import { PAYLOAD_FIELDS } from './events.js';
 import { chainHash, sha256Hex } from './hash.js';
 import { canonicalJson, type JsonValue } from './json.js';
-import type { Blob, StoredEvent } from './ports.js';
+import type { Blob } from './ports.js';
 
 /**
  * How events become stored rows. The body is the RFC 8785 canonical JSON of the event; a payload
@@ -16,31 +16,43 @@ const FIELD_LIMIT = 512;
 const REF_FIELDS = PAYLOAD_FIELDS.map((field) => [field, `${field}Ref`] as const);
 
 export interface EncodedEvent {
-  stored: StoredEvent;
+  /** The event's canonical JSON as stored: large payload fields replaced by their refs. */
+  text: string;
   blobs: Blob[];
 }
 
-export function encodeEvent(event: JournalEvent, prevHash: string): EncodedEvent {
-  let body = canonicalJson(event as unknown as JsonValue);
+const NO_BLOBS: Blob[] = [];
+
+/**
+ * Encodes one event. `full` is its canonical JSON when the caller already has it (the driver
+ * serialises each world event once, for its live copy and for the journal).
+ */
+export function encodeEvent(event: JournalEvent, full?: string): EncodedEvent {
+  const text = full ?? canonicalJson(event as unknown as JsonValue);
+  if (text.length <= BODY_LIMIT) return { text, blobs: NO_BLOBS };
   const blobs: Blob[] = [];
-  if (body.length > BODY_LIMIT) {
-    const slim: Record<string, JsonValue> = { ...(event as unknown as Record<string, JsonValue>) };
-    for (const field of PAYLOAD_FIELDS) {
-      const value = slim[field];
-      if (value === undefined) continue;
-      const text = canonicalJson(value);
-      if (text.length <= FIELD_LIMIT) continue;
-      const hash = sha256Hex(text);
-      blobs.push({ hash, text });
-      delete slim[field];
-      slim[`${field}Ref`] = hash;
-    }
-    body = canonicalJson(slim);
+  const slim: Record<string, JsonValue> = { ...(event as unknown as Record<string, JsonValue>) };
+  for (const field of PAYLOAD_FIELDS) {
+    const value = slim[field];
+    if (value === undefined) continue;
+    const fieldText = canonicalJson(value);
+    if (fieldText.length <= FIELD_LIMIT) continue;
+    const hash = sha256Hex(fieldText);
+    blobs.push({ hash, text: fieldText });
+    delete slim[field];
+    slim[`${field}Ref`] = hash;
   }
-  return {
-    stored: { seq: event.seq, type: event.type, body, hash: chainHash(prevHash, body) },
-    blobs,
-  };
+  return { text: canonicalJson(slim), blobs };
+}
+
+/** A batch row's body: the canonical JSON array of its events' stored texts. */
+export function batchBody(texts: readonly string[]): string {
+  return `[${texts.join(',')}]`;
+}
+
+/** The batch's link in the journal's hash chain. */
+export function batchHash(prevHash: string, body: string): string {
+  return chainHash(prevHash, body);
 }
 
 /** Blob hashes an event body refers to. */

@@ -22,11 +22,19 @@ export interface RunRecord {
   headSeq: number;
 }
 
-/** An event as a store keeps it: the canonical JSON body and its link in the hash chain. */
-export interface StoredEvent {
+/**
+ * One append as a store keeps it: the events of one driver tick (one or more world events, each
+ * followed by the decisions it led to) as a canonical JSON array, and its link in the hash chain.
+ * One row per append rather than per event: a step is one row, one hash and one b-tree insert.
+ */
+export interface StoredBatch {
+  /** seq of the batch's first event. */
   seq: number;
-  type: string;
+  /** seq of its last event (seq + events - 1). */
+  lastSeq: number;
+  /** '[' + the events' canonical JSON texts joined by ',' + ']'. */
   body: string;
+  /** sha256(previous batch's hash ‖ body); the first batch's previous hash is ''. */
   hash: string;
 }
 
@@ -40,7 +48,8 @@ export interface AppendRequest {
   runId: string;
   /** The seq the first event must have: the run's head seq + 1. Anything else is a conflict. */
   expectedSeq: number;
-  events: StoredEvent[];
+  /** Usually one; none when only the status changes. Consecutive: each starts after the last. */
+  batches: StoredBatch[];
   blobs: Blob[];
   /** New run metadata when the batch starts a run (expectedSeq 0). */
   create?: Omit<RunRecord, 'headSeq' | 'updatedAt' | 'status'>;
@@ -66,7 +75,8 @@ export interface JournalStore {
   append(request: AppendRequest): Promise<void>;
   /** Appends several batches in one transaction where the store can (group commit). */
   appendMany(requests: AppendRequest[]): Promise<void>;
-  read(runId: string, fromSeq?: number): Promise<StoredEvent[]>;
+  /** The run's batches in seq order; with fromSeq, those holding an event at or after it. */
+  read(runId: string, fromSeq?: number): Promise<StoredBatch[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   getBlob(hash: string): Promise<string | undefined>;

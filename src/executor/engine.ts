@@ -178,13 +178,27 @@ export class RunEngine {
     return { total: this.waiting.size, approvals: this.approvals, unknowns: this.unknowns };
   }
 
-  async handle(event: Unsequenced<WorldEvent> | WorldEvent): Promise<Decision[]> {
+  /**
+   * Folds one world event in and returns the decisions it enables. Synchronous unless a step needs
+   * asynchronous work (an expression evaluator): callers await only when given a promise, which
+   * spares the common path a promise and a microtask per event.
+   */
+  handle(event: Unsequenced<WorldEvent> | WorldEvent): Decision[] | Promise<Decision[]> {
     this.out = [];
     this.at = event.at;
     if (this.ended) return this.out;
     if (event.type === 'run-start') this.enqueue(() => this.startFrame(this.root));
     else if (event.type === 'run-cancel') this.cancelRun(event.reason);
     else this.deliver(event);
+    while (this.queue.length > 0) {
+      const task = this.queue.shift() as () => void | Promise<void>;
+      const pending = task();
+      if (pending) return pending.then(() => this.drain());
+    }
+    return this.out;
+  }
+
+  private async drain(): Promise<Decision[]> {
     while (this.queue.length > 0) {
       const task = this.queue.shift() as () => void | Promise<void>;
       const pending = task();

@@ -1,4 +1,5 @@
 import { isWorldEvent, type JournalEvent } from '../core/events.js';
+import { batchBody, encodeEvent } from '../core/journal-codec.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import { RunEngine, type Decision } from './engine.js';
 import { JournalInvalidError, ReplayDivergenceError } from './errors.js';
@@ -10,6 +11,13 @@ export interface ReplayResult {
   decisionsChecked: number;
 }
 
+/** A stored batch's place in the event list and its body, as loadJournal returns them. */
+export interface RecordedBatch {
+  start: number;
+  end: number;
+  body: string;
+}
+
 function describe(event: unknown): string {
   const text = canonicalJson(event as JsonValue);
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
@@ -19,10 +27,16 @@ function describe(event: unknown): string {
  * Re-drives the engine over a recorded journal with no I/O: each world event is fed in, and the
  * decisions the engine derives must equal the events recorded after it, byte for byte in canonical
  * form. Resume uses the same walk, so a resumed run has always been verified first.
+ *
+ * With `batches` (the stored rows), each row is checked as a whole: the events it should hold are
+ * encoded as the journal writer encodes them and the text compared with the stored body, one
+ * serialisation per event instead of two per decision. Only a mismatch is looked at event by event,
+ * to name the first differing seq.
  */
 export async function replayJournal(
   events: readonly JournalEvent[],
   plan?: WorkflowPlan,
+  batches?: readonly RecordedBatch[],
 ): Promise<ReplayResult> {
   const first = events[0];
   if (first?.type !== 'run-start') {
@@ -32,6 +46,8 @@ export async function replayJournal(
   const engine = new RunEngine(first, plan);
   let index = 0;
   let checked = 0;
+  let batchIndex = 0;
+  let expectedTexts: string[] = [];
   while (index < events.length) {
     const event = events[index] as JournalEvent;
     if (!isWorldEvent(event)) {
@@ -42,7 +58,9 @@ export async function replayJournal(
         describe(event),
       );
     }
-    const decisions: Decision[] = await engine.handle(event);
+    if (batches) expectedTexts.push(encodeEvent(event).text);
+    const handled = engine.handle(event);
+    const decisions: Decision[] = Array.isArray(handled) ? handled : await handled;
     index += 1;
     for (const decision of decisions) {
       const recorded = events[index];
@@ -50,7 +68,9 @@ export async function replayJournal(
       if (!recorded) {
         throw new ReplayDivergenceError(runId, index, describe(expected), 'the end of the journal');
       }
-      if (canonicalJson(expected) !== canonicalJson(recorded as unknown as JsonValue)) {
+      if (batches) {
+        expectedTexts.push(encodeEvent(expected as unknown as JournalEvent).text);
+      } else if (canonicalJson(expected) !== canonicalJson(recorded as unknown as JsonValue)) {
         throw new ReplayDivergenceError(
           runId,
           recorded.seq,
@@ -61,6 +81,50 @@ export async function replayJournal(
       index += 1;
       checked += 1;
     }
+    // A batch ends after a world event's decisions, never inside them; check each one that did.
+    for (;;) {
+      const batch = batches?.[batchIndex];
+      if (batch === undefined || batch.end > index) break;
+      if (batch.end < index) {
+        // The decisions of one world event ran past the end of their batch.
+        throw new ReplayDivergenceError(
+          runId,
+          batch.end,
+          'the decisions of the preceding world event to end a batch here',
+          describe(events[batch.end]),
+        );
+      }
+      checkBatch(runId, events, batch, expectedTexts);
+      expectedTexts = [];
+      batchIndex += 1;
+    }
   }
   return { engine, events: events.length, decisionsChecked: checked };
+}
+
+function checkBatch(
+  runId: string,
+  events: readonly JournalEvent[],
+  batch: RecordedBatch,
+  expectedTexts: readonly string[],
+): void {
+  if (batchBody(expectedTexts) === batch.body) return;
+  const recorded = JSON.parse(batch.body) as JsonValue[];
+  for (let i = 0; i < Math.max(expectedTexts.length, recorded.length); i++) {
+    const want = expectedTexts[i];
+    const found = recorded[i];
+    if (want !== undefined && found !== undefined && want === canonicalJson(found)) continue;
+    const seq = batch.start + i;
+    throw new ReplayDivergenceError(
+      runId,
+      seq,
+      want === undefined ? 'the end of the batch' : clip(want),
+      found === undefined ? 'the end of the batch' : describe(events[seq] ?? found),
+    );
+  }
+  throw new ReplayDivergenceError(runId, batch.start, 'the batch as re-encoded', 'a different text');
+}
+
+function clip(text: string): string {
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }

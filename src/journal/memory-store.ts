@@ -3,21 +3,21 @@ import type {
   JournalStore,
   RunFilter,
   RunRecord,
-  StoredEvent,
+  StoredBatch,
 } from '../core/ports.js';
 import { JournalConflictError, RunNotFoundError, StoreClosedError } from './errors.js';
-import { checkRequest, newRunRecord } from './request.js';
+import { checkRequest, headAfter, newRunRecord } from './request.js';
 
 interface MemoryRun {
   record: RunRecord;
-  events: StoredEvent[];
+  batches: StoredBatch[];
 }
 
-const copyEvent = (event: StoredEvent): StoredEvent => ({
-  seq: event.seq,
-  type: event.type,
-  body: event.body,
-  hash: event.hash,
+const copyBatch = (batch: StoredBatch): StoredBatch => ({
+  seq: batch.seq,
+  lastSeq: batch.lastSeq,
+  body: batch.body,
+  hash: batch.hash,
 });
 
 /**
@@ -40,11 +40,20 @@ export class MemoryJournalStore implements JournalStore {
     this.#commit(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredEvent[]> {
+  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
     this.#assertOpen();
-    const events = this.#runs.get(runId)?.events ?? [];
-    // seq equals the index (seqs start at 0 without gaps), so the tail is a slice.
-    return events.slice(Math.max(0, Math.ceil(fromSeq))).map(copyEvent);
+    const batches = this.#runs.get(runId)?.batches ?? [];
+    let first = 0;
+    if (fromSeq > 0) {
+      // Batches are in seq order: binary search for the first one that reaches fromSeq.
+      let high = batches.length;
+      while (first < high) {
+        const middle = (first + high) >>> 1;
+        if ((batches[middle] as StoredBatch).lastSeq < fromSeq) first = middle + 1;
+        else high = middle;
+      }
+    }
+    return batches.slice(first).map(copyBatch);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -109,13 +118,16 @@ export class MemoryJournalStore implements JournalStore {
         }
         record = {
           ...current.record,
-          headSeq: head + request.events.length,
+          headSeq: headAfter(request),
           status: request.status ?? current.record.status,
           updatedAt: request.at,
         };
       }
-      const pending = staged.get(request.runId)?.events ?? [];
-      staged.set(request.runId, { record, events: [...pending, ...request.events.map(copyEvent)] });
+      const pending = staged.get(request.runId)?.batches ?? [];
+      staged.set(request.runId, {
+        record,
+        batches: [...pending, ...request.batches.map(copyBatch)],
+      });
     }
     for (const [runId, change] of staged) {
       const run = this.#runs.get(runId);
@@ -123,7 +135,7 @@ export class MemoryJournalStore implements JournalStore {
         this.#runs.set(runId, change);
       } else {
         run.record = change.record;
-        for (const event of change.events) run.events.push(event);
+        for (const batch of change.batches) run.batches.push(batch);
       }
     }
     for (const request of requests) {

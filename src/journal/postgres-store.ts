@@ -4,7 +4,7 @@ import type {
   JournalStore,
   RunFilter,
   RunRecord,
-  StoredEvent,
+  StoredBatch,
 } from '../core/ports.js';
 import { isSwitchyardError } from '../core/errors.js';
 import {
@@ -16,7 +16,8 @@ import {
   StoreUrlError,
   StoreVersionError,
 } from './errors.js';
-import { checkRequest, newRunRecord, uniqueBlobs } from './request.js';
+import { batchesFromV1, type V1EventRow } from './migrate-v1.js';
+import { checkRequest, headAfter, newRunRecord, uniqueBlobs } from './request.js';
 
 export interface PostgresStoreOptions {
   /** Schema holding the tables; created if missing. Default 'switchyard'. */
@@ -32,7 +33,7 @@ export interface PostgresStoreOptions {
   groupCommit?: boolean;
 }
 
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 /** pg_advisory_xact_lock key serialising schema creation ('SYRJ'). */
 const SCHEMA_LOCK_KEY = 0x5359524a;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -158,6 +159,19 @@ async function ensureSchema(sql: postgres.Sql, schema: string, target: string): 
       throw new StoreVersionError(`${target} schema ${schema}`, found, POSTGRES_SCHEMA_VERSION);
     }
     if (found === POSTGRES_SCHEMA_VERSION) return;
+    const batchesTable = `
+      CREATE TABLE IF NOT EXISTS ${q('batches')} (
+        run_id text NOT NULL,
+        seq integer NOT NULL,
+        last_seq integer NOT NULL,
+        body text NOT NULL,
+        hash text NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      );`;
+    if (found === 1) {
+      await migrateFromV1(tx, schema, target, batchesTable);
+      return;
+    }
     await tx.unsafe(`
       CREATE TABLE IF NOT EXISTS ${q('runs')} (
         run_id text PRIMARY KEY,
@@ -171,19 +185,51 @@ async function ensureSchema(sql: postgres.Sql, schema: string, target: string): 
       );
       CREATE INDEX IF NOT EXISTS runs_by_created ON ${q('runs')} (created_at DESC, run_id);
       CREATE INDEX IF NOT EXISTS runs_by_parent ON ${q('runs')} (parent_run_id, created_at DESC);
-      CREATE TABLE IF NOT EXISTS ${q('events')} (
-        run_id text NOT NULL,
-        seq integer NOT NULL,
-        type text NOT NULL,
-        body text NOT NULL,
-        hash text NOT NULL,
-        PRIMARY KEY (run_id, seq)
-      );
+      ${batchesTable}
       CREATE TABLE IF NOT EXISTS ${q('blobs')} (hash text PRIMARY KEY, text text NOT NULL);
       INSERT INTO ${q('meta')} (key, value) VALUES ('schema_version', '${POSTGRES_SCHEMA_VERSION}')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
     `);
   });
+}
+
+/**
+ * Schema 1 kept one row per event. Each run's events are regrouped into batch rows (see
+ * batchesFromV1) inside the schema transaction: the migration completes or changes nothing.
+ */
+async function migrateFromV1(
+  tx: postgres.TransactionSql,
+  schema: string,
+  target: string,
+  batchesTable: string,
+): Promise<void> {
+  const q = (table: string): string => `"${schema}".${table}`;
+  await tx.unsafe(batchesTable);
+  const runs = await tx.unsafe<{ run_id: string }[]>(`SELECT run_id FROM ${q('runs')}`);
+  for (const { run_id: runId } of runs) {
+    const rows = await tx.unsafe<V1EventRow[]>(
+      `SELECT seq, type, body, hash FROM ${q('events')} WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    const result = batchesFromV1(rows);
+    if ('damagedAt' in result) {
+      throw new StoreCorruptError(
+        `PostgreSQL at ${target} schema ${schema}`,
+        `run ${runId} is damaged at seq ${result.damagedAt}, so the journal cannot be migrated ` +
+          `from schema 1 to ${POSTGRES_SCHEMA_VERSION}`,
+      );
+    }
+    for (const batch of result.batches) {
+      await tx.unsafe(
+        `INSERT INTO ${q('batches')} (run_id, seq, last_seq, body, hash) VALUES ($1, $2, $3, $4, $5)`,
+        [runId, batch.seq, batch.lastSeq, batch.body, batch.hash],
+      );
+    }
+  }
+  await tx.unsafe(`
+    DROP TABLE ${q('events')};
+    UPDATE ${q('meta')} SET value = '${POSTGRES_SCHEMA_VERSION}' WHERE key = 'schema_version';
+  `);
 }
 
 interface Pending {
@@ -223,7 +269,7 @@ export class PostgresJournalStore implements JournalStore {
   readonly #sql: postgres.Sql;
   readonly #groupCommit: boolean;
   readonly #runs: postgres.Helper<string>;
-  readonly #events: postgres.Helper<string>;
+  readonly #batches: postgres.Helper<string>;
   readonly #blobs: postgres.Helper<string>;
   #queue: Pending[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
@@ -241,7 +287,7 @@ export class PostgresJournalStore implements JournalStore {
     this.target = target;
     this.#groupCommit = groupCommit;
     this.#runs = sql(`${schema}.runs`);
-    this.#events = sql(`${schema}.events`);
+    this.#batches = sql(`${schema}.batches`);
     this.#blobs = sql(`${schema}.blobs`);
   }
 
@@ -260,14 +306,19 @@ export class PostgresJournalStore implements JournalStore {
     return this.#submit(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredEvent[]> {
+  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
     const rows = await this.#query(
       () =>
-        this.#sql<StoredEvent[]>`
-          SELECT seq, type, body, hash FROM ${this.#events}
-          WHERE run_id = ${runId} AND seq >= ${fromSeq} ORDER BY seq`,
+        this.#sql<StoredBatch[]>`
+          SELECT seq, last_seq AS "lastSeq", body, hash FROM ${this.#batches}
+          WHERE run_id = ${runId} AND last_seq >= ${fromSeq} ORDER BY seq`,
     );
-    return rows.map((row) => ({ seq: row.seq, type: row.type, body: row.body, hash: row.hash }));
+    return rows.map((row) => ({
+      seq: row.seq,
+      lastSeq: row.lastSeq,
+      body: row.body,
+      hash: row.hash,
+    }));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -443,7 +494,7 @@ export class PostgresJournalStore implements JournalStore {
 
   async #apply(tx: Sql, request: AppendRequest): Promise<void> {
     checkRequest(request);
-    const { runId, expectedSeq, events, at } = request;
+    const { runId, expectedSeq, batches, at } = request;
     if (request.create !== undefined) {
       const run = newRunRecord(request);
       const created = await tx`
@@ -458,7 +509,7 @@ export class PostgresJournalStore implements JournalStore {
     } else {
       // The row lock taken by this UPDATE serialises writers of one run: a second writer waits,
       // then sees the moved head and updates nothing.
-      const head = expectedSeq + events.length - 1;
+      const head = headAfter(request);
       const advanced =
         request.status === undefined
           ? await tx`
@@ -474,18 +525,18 @@ export class PostgresJournalStore implements JournalStore {
         throw new JournalConflictError(runId, expectedSeq, found, 'extended');
       }
     }
-    if (events.length > 0) {
-      const rows = events.map((event) => ({
+    if (batches.length > 0) {
+      const rows = batches.map((batch) => ({
         run_id: runId,
-        seq: event.seq,
-        type: event.type,
-        body: event.body,
-        hash: event.hash,
+        seq: batch.seq,
+        last_seq: batch.lastSeq,
+        body: batch.body,
+        hash: batch.hash,
       }));
       try {
-        await tx`INSERT INTO ${this.#events} ${tx(rows, 'run_id', 'seq', 'type', 'body', 'hash')}`;
+        await tx`INSERT INTO ${this.#batches} ${tx(rows, 'run_id', 'seq', 'last_seq', 'body', 'hash')}`;
       } catch (error) {
-        // Only reachable if events exist past the recorded head: the run was extended by a writer
+        // Only reachable if batches exist past the recorded head: the run was extended by a writer
         // that bypassed the head check. The head is at least expectedSeq.
         if (isUniqueViolation(error)) {
           throw new JournalConflictError(runId, expectedSeq, expectedSeq, 'extended');

@@ -6,19 +6,27 @@ import { AppendRequestError } from './errors.js';
  * same malformed requests the same way, and a gap inside a batch can never reach the table.
  */
 export function checkRequest(request: AppendRequest): void {
-  const { runId, expectedSeq, events, create } = request;
+  const { runId, expectedSeq, batches, create } = request;
   if (!Number.isSafeInteger(expectedSeq) || expectedSeq < 0) {
     throw new AppendRequestError(runId, `expectedSeq must be an integer ≥ 0, got ${expectedSeq}`);
   }
-  for (let i = 0; i < events.length; i++) {
-    const seq = (events[i] as { seq: number }).seq;
-    if (seq !== expectedSeq + i) {
+  let next = expectedSeq;
+  for (let i = 0; i < batches.length; i++) {
+    const { seq, lastSeq } = batches[i] as { seq: number; lastSeq: number };
+    if (seq !== next) {
       throw new AppendRequestError(
         runId,
-        `events[${i}].seq is ${seq}, expected ${expectedSeq + i} ` +
-          '(events follow expectedSeq without gaps)',
+        `batches[${i}].seq is ${seq}, expected ${next} ` +
+          '(batches follow expectedSeq and each other without gaps)',
       );
     }
+    if (!Number.isSafeInteger(lastSeq) || lastSeq < seq) {
+      throw new AppendRequestError(
+        runId,
+        `batches[${i}].lastSeq is ${lastSeq}, expected an integer ≥ its seq ${seq}`,
+      );
+    }
+    next = lastSeq + 1;
   }
   if (create !== undefined) {
     if (expectedSeq !== 0) {
@@ -41,7 +49,7 @@ export function newRunRecord(request: AppendRequest): RunRecord {
     parentRunId: create.parentRunId,
     createdAt: create.createdAt,
     updatedAt: request.at,
-    headSeq: request.events.length - 1,
+    headSeq: headAfter(request),
   };
 }
 
@@ -56,4 +64,10 @@ export function uniqueBlobs(request: AppendRequest): AppendRequest['blobs'] {
     out.push(blob);
   }
   return out;
+}
+
+/** The run's head seq once the request has landed. */
+export function headAfter(request: AppendRequest): number {
+  const last = request.batches[request.batches.length - 1];
+  return last === undefined ? request.expectedSeq - 1 : last.lastSeq;
 }

@@ -7,7 +7,7 @@ import type {
   RunFilter,
   RunRecord,
   RunStatus,
-  StoredEvent,
+  StoredBatch,
 } from '../core/ports.js';
 import { isSwitchyardError } from '../core/errors.js';
 import {
@@ -18,7 +18,8 @@ import {
   StoreUnavailableError,
   StoreVersionError,
 } from './errors.js';
-import { checkRequest, newRunRecord, uniqueBlobs } from './request.js';
+import { batchesFromV1, type V1EventRow } from './migrate-v1.js';
+import { checkRequest, headAfter, newRunRecord, uniqueBlobs } from './request.js';
 
 /**
  * 'process' survives a crash or kill -9 of the process (WAL, synchronous=NORMAL: a commit is in the
@@ -33,60 +34,77 @@ export interface SqliteStoreOptions {
 }
 
 /** PRAGMA user_version of the schema below; bump with a migration when the layout changes. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 /** PRAGMA application_id ('SYRJ'): marks a file as a Switchyard journal. */
 const APPLICATION_ID = 0x5359524a;
 const BUSY_TIMEOUT_MS = 5000;
 
-// events is WITHOUT ROWID: bodies are small (payloads live in blobs), and one b-tree keyed by
-// (run_id, seq) instead of a table plus an index measured ~10% cheaper per single-event append.
-const SCHEMA = `
+// One row per appended batch, in a rowid table keyed by run_key * 2^32 + the batch's first seq: a
+// run's batches are one key range (read in order without an index), and an append writes one row
+// at the end of that range, so a step's commit dirties one table page and no index page (measured:
+// ~17 µs per commit against ~25 µs with an index on (run_id, seq) and ~31 µs WITHOUT ROWID). The
+// run row is written only when the status changes; head and last-append time come from the last
+// batch. status_seq (the head when the status was last written) lets a reader notice batches cut
+// off the end of a run that has since paused or ended.
+const TABLES = `
 CREATE TABLE runs (
-  run_id TEXT PRIMARY KEY,
+  run_key INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
   workflow TEXT NOT NULL,
   spec_hash TEXT NOT NULL,
   status TEXT NOT NULL,
   parent_run_id TEXT,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  head_seq INTEGER NOT NULL
+  status_at INTEGER NOT NULL,
+  status_seq INTEGER NOT NULL
 );
 CREATE INDEX runs_by_created ON runs (created_at DESC, run_id);
 CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at DESC);
-CREATE TABLE events (
-  run_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  type TEXT NOT NULL,
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY,
+  last_seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
   body TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  PRIMARY KEY (run_id, seq)
-) WITHOUT ROWID;
+  hash TEXT NOT NULL
+);
+`;
+const BLOBS = `
 CREATE TABLE blobs (
   hash TEXT PRIMARY KEY,
   text TEXT NOT NULL
 );
+`;
+const STAMP = `
 PRAGMA application_id = ${APPLICATION_ID};
 PRAGMA user_version = ${SQLITE_SCHEMA_VERSION};
 `;
 
+/** A run's batch key range, as SQL over runs.run_key (r). */
+const RANGE = 'BETWEEN r.run_key * 4294967296 AND r.run_key * 4294967296 + 4294967295';
+const LAST_BATCH = (column: string): string =>
+  `(SELECT ${column} FROM batches WHERE id ${RANGE} ORDER BY id DESC LIMIT 1)`;
+
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   runs: [
+    'run_key',
     'run_id',
     'workflow',
     'spec_hash',
     'status',
     'parent_run_id',
     'created_at',
-    'updated_at',
-    'head_seq',
+    'status_at',
+    'status_seq',
   ],
-  events: ['run_id', 'seq', 'type', 'body', 'hash'],
+  batches: ['id', 'last_seq', 'at', 'body', 'hash'],
   blobs: ['hash', 'text'],
 };
 
 const RUN_COLUMNS =
-  'run_id AS runId, workflow, spec_hash AS specHash, status, parent_run_id AS parentRunId, ' +
-  'created_at AS createdAt, updated_at AS updatedAt, head_seq AS headSeq';
+  'r.run_id AS runId, r.workflow, r.spec_hash AS specHash, r.status, ' +
+  'r.parent_run_id AS parentRunId, r.created_at AS createdAt, ' +
+  `max(r.status_at, coalesce(${LAST_BATCH('at')}, r.status_at)) AS updatedAt, ` +
+  `max(r.status_seq, coalesce(${LAST_BATCH('last_seq')}, -1)) AS headSeq`;
 
 /** Maps SQLite's error codes onto the store's typed errors; anything else passes through. */
 export function translateSqliteError(error: unknown, file: string): unknown {
@@ -177,7 +195,7 @@ function prepareSchema(db: Database.Database, file: string): void {
           `it is a SQLite database with other tables (${tables.slice(0, 5).join(', ')})`,
         );
       }
-      db.exec(SCHEMA);
+      db.exec(TABLES + BLOBS + STAMP);
       ({ applicationId, version } = readHeader(db));
     }).immediate();
   }
@@ -193,6 +211,7 @@ function prepareSchema(db: Database.Database, file: string): void {
   if (version < 1) {
     throw new StoreCorruptError(file, `its schema version is ${version}`);
   }
+  if (version === 1) migrateFromV1(db, file);
   const columnsOf = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
   for (const [table, expected] of Object.entries(EXPECTED_COLUMNS)) {
     const found = new Set(columnsOf.all(table) as string[]);
@@ -208,6 +227,66 @@ function prepareSchema(db: Database.Database, file: string): void {
   }
 }
 
+/**
+ * Schema 1 kept one row per event with an index on (run_id, seq) and a run row updated on every
+ * append. The migration regroups each run's events into batch rows (see batchesFromV1) in one
+ * transaction: it completes or leaves the file as it was.
+ */
+function migrateFromV1(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    if (readHeader(db).version !== 1) return; // another process migrated it meanwhile
+    db.exec(
+      'ALTER TABLE runs RENAME TO runs_v1; ALTER TABLE events RENAME TO events_v1; ' +
+        'DROP INDEX IF EXISTS runs_by_created; DROP INDEX IF EXISTS runs_by_parent;' +
+        TABLES,
+    );
+    const runs = db
+      .prepare(
+        'SELECT run_id AS runId, workflow, spec_hash AS specHash, status, ' +
+          'parent_run_id AS parentRunId, created_at AS createdAt, updated_at AS updatedAt, ' +
+          'head_seq AS headSeq FROM runs_v1 ORDER BY created_at, run_id',
+      )
+      .all() as RunRecord[];
+    const eventsOf = db.prepare<[string], V1EventRow>(
+      'SELECT seq, type, body, hash FROM events_v1 WHERE run_id = ? ORDER BY seq',
+    );
+    const insertRun = db.prepare(
+      'INSERT INTO runs (run_id, workflow, spec_hash, status, parent_run_id, created_at, ' +
+        'status_at, status_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insertBatch = db.prepare(
+      'INSERT INTO batches (id, last_seq, at, body, hash) VALUES (? * 4294967296 + ?, ?, ?, ?, ?)',
+    );
+    for (const run of runs) {
+      const rows = eventsOf.all(run.runId);
+      const result = batchesFromV1(rows);
+      if ('damagedAt' in result) {
+        throw new StoreCorruptError(
+          file,
+          `run ${run.runId} is damaged at seq ${result.damagedAt}, so the journal cannot be ` +
+            `migrated from schema 1 to ${SQLITE_SCHEMA_VERSION}`,
+        );
+      }
+      const runKey = insertRun.run(
+        run.runId,
+        run.workflow,
+        run.specHash,
+        run.status,
+        run.parentRunId,
+        run.createdAt,
+        run.updatedAt,
+        run.headSeq,
+      ).lastInsertRowid;
+      for (const batch of result.batches) {
+        const first = JSON.parse(batch.body) as Array<{ at?: unknown }>;
+        const at = typeof first[0]?.at === 'number' ? first[0].at : run.updatedAt;
+        insertBatch.run(runKey, batch.seq, batch.lastSeq, at, batch.body, batch.hash);
+      }
+    }
+    db.exec(`DROP TABLE events_v1; DROP TABLE runs_v1; ${STAMP}`);
+  }).immediate();
+}
+
 interface Pending {
   requests: AppendRequest[];
   resolve(): void;
@@ -218,12 +297,12 @@ interface Statements {
   createRun: Database.Statement<
     [string, string, string, string, string | null, number, number, number]
   >;
-  advance: Database.Statement<[number, number, string, number]>;
-  advanceWithStatus: Database.Statement<[number, number, RunStatus, string, number]>;
-  headOf: Database.Statement<[string], number>;
-  insertEvent: Database.Statement<[string, number, string, string, string]>;
+  keyOf: Database.Statement<[string], number>;
+  stateOf: Database.Statement<[number], { status: RunStatus; head: number }>;
+  setStatus: Database.Statement<[RunStatus, number, number, number]>;
+  insertBatch: Database.Statement<[number, number, number, number, string, string]>;
   insertBlob: Database.Statement<[string, string]>;
-  readFrom: Database.Statement<[string, number], StoredEvent>;
+  readFrom: Database.Statement<[number, number, number, number], StoredBatch>;
   getRun: Database.Statement<[string], RunRecord>;
   getBlob: Database.Statement<[string], string>;
 }
@@ -255,6 +334,8 @@ export class SqliteJournalStore implements JournalStore {
   /** Applies requests; a plain call inside a transaction runs in a SAVEPOINT (better-sqlite3). */
   readonly #applyAll: Database.Transaction<(requests: AppendRequest[]) => void>;
   readonly #applyGroup: Database.Transaction<(group: Pending[], failures: unknown[]) => void>;
+  /** run_id → run_key; cleared when a transaction rolls back (a created run may not exist). */
+  readonly #keys = new Map<string, number>();
   #queue: Pending[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
   #closed = false;
@@ -269,27 +350,30 @@ export class SqliteJournalStore implements JournalStore {
       // required still throws instead of being silently reported as a conflict.
       createRun: db.prepare(
         'INSERT INTO runs (run_id, workflow, spec_hash, status, parent_run_id, ' +
-          'created_at, updated_at, head_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'created_at, status_at, status_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (run_id) DO NOTHING',
       ),
-      advance: db.prepare(
-        'UPDATE runs SET head_seq = ?, updated_at = ? WHERE run_id = ? AND head_seq = ?',
+      keyOf: db.prepare<[string], number>('SELECT run_key FROM runs WHERE run_id = ?').pluck(),
+      stateOf: db.prepare(
+        `SELECT r.status AS status, max(r.status_seq, coalesce(${LAST_BATCH('last_seq')}, -1)) ` +
+          'AS head FROM runs r WHERE r.run_key = ?',
       ),
-      advanceWithStatus: db.prepare(
-        'UPDATE runs SET head_seq = ?, updated_at = ?, status = ? ' +
-          'WHERE run_id = ? AND head_seq = ?',
+      setStatus: db.prepare(
+        'UPDATE runs SET status = ?, status_at = ?, status_seq = ? WHERE run_key = ?',
       ),
-      headOf: db.prepare<[string], number>('SELECT head_seq FROM runs WHERE run_id = ?').pluck(),
-      insertEvent: db.prepare(
-        'INSERT INTO events (run_id, seq, type, body, hash) VALUES (?, ?, ?, ?, ?)',
+      insertBatch: db.prepare(
+        'INSERT INTO batches (id, last_seq, at, body, hash) ' +
+          'VALUES (? * 4294967296 + ?, ?, ?, ?, ?)',
       ),
       insertBlob: db.prepare(
         'INSERT INTO blobs (hash, text) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
       ),
       readFrom: db.prepare(
-        'SELECT seq, type, body, hash FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq',
+        'SELECT id - ? * 4294967296 AS seq, last_seq AS lastSeq, body, hash FROM batches ' +
+          'WHERE id BETWEEN ? * 4294967296 AND ? * 4294967296 + 4294967295 ' +
+          'AND last_seq >= ? ORDER BY id',
       ),
-      getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`),
+      getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_id = ?`),
       getBlob: db.prepare<[string], string>('SELECT text FROM blobs WHERE hash = ?').pluck(),
     };
     this.#applyAll = db.transaction((requests: AppendRequest[]) => {
@@ -304,6 +388,7 @@ export class SqliteJournalStore implements JournalStore {
           // disk full) must abort the group.
           if (!db.inTransaction) throw error;
           failures[i] = error;
+          this.#keys.clear();
         }
       }
     });
@@ -337,12 +422,14 @@ export class SqliteJournalStore implements JournalStore {
     return this.#enqueue(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredEvent[]> {
+  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
     return this.#query(() => {
-      // Iterating measured ~25% faster than .all() on a 400,000-event journal, with less memory:
+      const runKey = this.#keyOf(runId);
+      if (runKey === undefined) return [];
+      // Iterating measured ~25% faster than .all() on a 400,000-row journal, with less memory:
       // resume reads whole journals.
-      const rows: StoredEvent[] = [];
-      for (const row of this.#statements.readFrom.iterate(runId, fromSeq)) rows.push(row);
+      const rows: StoredBatch[] = [];
+      for (const row of this.#statements.readFrom.iterate(runKey, runKey, runKey, fromSeq)) rows.push(row);
       return rows;
     });
   }
@@ -356,17 +443,17 @@ export class SqliteJournalStore implements JournalStore {
       const where: string[] = [];
       const params: unknown[] = [];
       if (filter.status !== undefined) {
-        where.push('status = ?');
+        where.push('r.status = ?');
         params.push(filter.status);
       }
       if (filter.workflow !== undefined) {
-        where.push('workflow = ?');
+        where.push('r.workflow = ?');
         params.push(filter.workflow);
       }
       if (filter.parentRunId === null) {
-        where.push('parent_run_id IS NULL');
+        where.push('r.parent_run_id IS NULL');
       } else if (filter.parentRunId !== undefined) {
-        where.push('parent_run_id = ?');
+        where.push('r.parent_run_id = ?');
         params.push(filter.parentRunId);
       }
       params.push(filter.limit === undefined ? -1 : Math.max(0, Math.floor(filter.limit)));
@@ -374,8 +461,8 @@ export class SqliteJournalStore implements JournalStore {
       let statement = this.#listStatements.get(key);
       if (statement === undefined) {
         statement = this.#db.prepare<unknown[], RunRecord>(
-          `SELECT ${RUN_COLUMNS} FROM runs ${key === '' ? '' : `WHERE ${key}`} ` +
-            'ORDER BY created_at DESC, run_id LIMIT ?',
+          `SELECT ${RUN_COLUMNS} FROM runs r ${key === '' ? '' : `WHERE ${key}`} ` +
+            'ORDER BY r.created_at DESC, r.run_id LIMIT ?',
         );
         this.#listStatements.set(key, statement);
       }
@@ -428,6 +515,7 @@ export class SqliteJournalStore implements JournalStore {
       try {
         this.#applyAll.immediate(only.requests);
       } catch (error) {
+        this.#keys.clear();
         only.reject(translateSqliteError(error, this.file));
         return;
       }
@@ -440,6 +528,7 @@ export class SqliteJournalStore implements JournalStore {
     try {
       this.#applyGroup.immediate(group, failures);
     } catch (error) {
+      this.#keys.clear();
       const failure = translateSqliteError(error, this.file);
       for (let i = 0; i < group.length; i++) {
         (group[i] as Pending).reject(
@@ -460,11 +549,22 @@ export class SqliteJournalStore implements JournalStore {
     }
   };
 
-  /** One batch inside the open write transaction: the head check and the writes are one unit. */
+  /** A run's key, cached: keys never change once a run exists (see #forgetKeys for rollbacks). */
+  #keyOf(runId: string): number | undefined {
+    let key = this.#keys.get(runId);
+    if (key === undefined) {
+      key = this.#statements.keyOf.get(runId);
+      if (key !== undefined) this.#keys.set(runId, key);
+    }
+    return key;
+  }
+
+  /** One request inside the open write transaction: the head check and the writes are one unit. */
   #apply(request: AppendRequest): void {
     checkRequest(request);
     const s = this.#statements;
-    const { runId, expectedSeq, events } = request;
+    const { runId, expectedSeq, batches } = request;
+    let runKey: number;
     if (request.create !== undefined) {
       const run = newRunRecord(request);
       const created = s.createRun.run(
@@ -478,24 +578,26 @@ export class SqliteJournalStore implements JournalStore {
         run.headSeq,
       );
       if (created.changes === 0) {
-        throw new JournalConflictError(runId, expectedSeq, s.headOf.get(runId) ?? -1, 'exists');
+        const key = this.#keyOf(runId);
+        const head = key === undefined ? -1 : (s.stateOf.get(key)?.head ?? -1);
+        throw new JournalConflictError(runId, expectedSeq, head, 'exists');
       }
+      runKey = Number(created.lastInsertRowid);
+      this.#keys.set(runId, runKey);
     } else {
-      // Check and advance in one statement: the row only moves if the head is where we expect it.
-      const head = expectedSeq + events.length - 1;
-      const advanced =
-        request.status === undefined
-          ? s.advance.run(head, request.at, runId, expectedSeq - 1)
-          : s.advanceWithStatus.run(head, request.at, request.status, runId, expectedSeq - 1);
-      if (advanced.changes === 0) {
-        const found = s.headOf.get(runId);
-        if (found === undefined) throw new RunNotFoundError(runId);
-        throw new JournalConflictError(runId, expectedSeq, found, 'extended');
+      const key = this.#keyOf(runId);
+      const state = key === undefined ? undefined : s.stateOf.get(key);
+      if (key === undefined || state === undefined) throw new RunNotFoundError(runId);
+      if (state.head !== expectedSeq - 1) {
+        throw new JournalConflictError(runId, expectedSeq, state.head, 'extended');
       }
+      runKey = key;
+      if (request.status !== undefined && request.status !== state.status)
+        s.setStatus.run(request.status, request.at, headAfter(request), runKey);
     }
-    for (const event of events) {
+    for (const batch of batches) {
       try {
-        s.insertEvent.run(runId, event.seq, event.type, event.body, event.hash);
+        s.insertBatch.run(runKey, batch.seq, batch.lastSeq, request.at, batch.body, batch.hash);
       } catch (error) {
         if (
           error instanceof Database.SqliteError &&
@@ -503,7 +605,7 @@ export class SqliteJournalStore implements JournalStore {
         ) {
           throw new StoreCorruptError(
             this.file,
-            `run ${runId} already has an event at seq ${event.seq}, past its recorded head`,
+            `run ${runId} already has a batch at seq ${batch.seq}, past its head`,
             error,
           );
         }

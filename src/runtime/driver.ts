@@ -10,8 +10,8 @@ import type {
   Unsequenced,
   WorldEvent,
 } from '../core/events.js';
-import { canonicalCopy, type JsonValue } from '../core/json.js';
-import { isTerminalStatus, type Clock, type RunStatus } from '../core/ports.js';
+import { canonicalJson, type JsonValue } from '../core/json.js';
+import { isTerminalStatus, type Clock, type RunStatus, type ToolContext } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -64,7 +64,7 @@ export class RunDriver {
   private readonly inbox: World[] = [];
   private wake: (() => void) | null = null;
   private active = 0;
-  private readonly live = new Map<string, { abort: AbortController; cancelTimer?: () => void }>();
+  private readonly live = new Map<string, LiveCall>();
   private readonly pausedChildren = new Map<string, RunOutcome>();
   /** Sub-workflow run ids by the step path that started them, to cancel them with their step. */
   private readonly childAt = new Map<string, string>();
@@ -113,7 +113,7 @@ export class RunDriver {
       // On every exit, a thrown store error included: nothing may keep the process alive or act
       // after the driver has stopped.
       for (const entry of this.live.values()) {
-        entry.abort.abort();
+        entry.abort();
         entry.cancelTimer?.();
       }
     }
@@ -138,16 +138,28 @@ export class RunDriver {
         continue;
       }
       const worlds = this.inbox.splice(0);
-      const batches: Array<Array<Unsequenced<JournalEvent>>> = [];
+      const events: JournalEvent[] = [];
+      const fullTexts: Array<string | undefined> = [];
+      let seq = this.journal.nextSeq;
       for (const world of worlds) {
-        // Decide on the event as the journal will hold it, so replay sees the very same values.
-        const event = canonicalCopy(world as unknown as JsonValue) as unknown as World;
-        batches.push([event, ...(await this.engine.handle(event))]);
+        // Decide on the event as the journal will hold it (a copy parsed from its canonical JSON),
+        // so replay sees the very same values; the text itself goes to the journal.
+        const full = canonicalJson({ ...world, seq } as unknown as JsonValue);
+        const event = JSON.parse(full) as WorldEvent;
+        events.push(event);
+        fullTexts.push(full);
+        seq += 1;
+        const handled = this.engine.handle(event);
+        for (const decision of Array.isArray(handled) ? handled : await handled) {
+          events.push({ ...decision, seq });
+          fullTexts.push(undefined);
+          seq += 1;
+        }
       }
-      const appended = await this.journal.append(batches, this.status(), this.deps.clock.now());
-      this.deps.onEvents?.(this.journal.runId, appended);
-      this.deps.faults?.afterAppend?.(appended);
-      for (const event of appended) this.perform(event);
+      await this.journal.append(events, this.status(), this.deps.clock.now(), fullTexts);
+      this.deps.onEvents?.(this.journal.runId, events);
+      this.deps.faults?.afterAppend?.(events);
+      for (const event of events) this.perform(event);
     }
   }
 
@@ -200,13 +212,13 @@ export class RunDriver {
   private perform(decision: Decision | JournalEvent): void {
     switch (decision.type) {
       case 'tool-call-start':
-        this.track(decision.path, decision.timeoutAt, (signal) =>
-          this.callTool(decision as ToolCallStartEvent, signal),
+        this.track(decision.path, decision.timeoutAt, (live) =>
+          this.callTool(decision as ToolCallStartEvent, live),
         );
         return;
       case 'model-call-start':
-        this.track(decision.path, decision.timeoutAt, (signal) =>
-          this.callModel(decision as ModelCallStartEvent, signal),
+        this.track(decision.path, decision.timeoutAt, (live) =>
+          this.callModel(decision as ModelCallStartEvent, live),
         );
         return;
       case 'timer-start':
@@ -225,7 +237,7 @@ export class RunDriver {
 
   /** A cancelled step's call is abandoned and its retry timer disarmed, so nothing waits on them. */
   private stopWork(path: string): void {
-    this.live.get(path)?.abort.abort();
+    this.live.get(path)?.abort();
     const child = this.childAt.get(path);
     if (child !== undefined) {
       this.childAt.delete(path);
@@ -250,21 +262,18 @@ export class RunDriver {
   private track(
     path: string,
     timeoutAt: number | undefined,
-    run: (signal: AbortSignal) => Promise<void>,
+    run: (call: LiveCall) => Promise<void>,
   ): void {
-    const abort = new AbortController();
-    const entry: { abort: AbortController; cancelTimer?: () => void } = { abort };
-    this.live.set(path, entry);
+    const call = new LiveCall();
+    this.live.set(path, call);
     this.active += 1;
     if (timeoutAt !== undefined) {
-      entry.cancelTimer = this.deps.clock.setTimer(timeoutAt, () =>
-        abort.abort(new TimeoutSignal()),
-      );
+      call.cancelTimer = this.deps.clock.setTimer(timeoutAt, () => call.abort(new TimeoutSignal()));
     }
-    run(abort.signal)
+    run(call)
       .finally(() => {
-        entry.cancelTimer?.();
-        if (this.live.get(path) === entry) this.live.delete(path);
+        call.cancelTimer?.();
+        if (this.live.get(path) === call) this.live.delete(path);
         this.active -= 1;
         this.wakeUp();
       })
@@ -277,33 +286,36 @@ export class RunDriver {
   }
 
   /**
-   * Races a call against its signal. A deadline (not a cancellation) is recorded as a `timeout`
+   * Races a call against its abort. A deadline (not a cancellation) is recorded as a `timeout`
    * failure of the call; either way the caller gets ABORTED and records nothing else.
    */
   private async withDeadline<T>(
     work: Promise<T>,
-    signal: AbortSignal,
+    call: LiveCall,
     timeout: (at: number) => World,
   ): Promise<T | typeof ABORTED> {
-    const result = await raceAbort(work, signal);
-    if (result === ABORTED && signal.reason instanceof TimeoutSignal) {
+    const result = await call.race(work);
+    if (result === ABORTED && call.reason instanceof TimeoutSignal) {
       this.push(timeout(this.deps.clock.now()));
     }
     return result;
   }
 
-  private async callTool(call: ToolCallStartEvent, signal: AbortSignal): Promise<void> {
+  private async callTool(call: ToolCallStartEvent, live: LiveCall): Promise<void> {
     const { path, attempt } = call;
-    const context = {
+    const context: ToolContext = {
       runId: this.journal.runId,
       stepPath: path,
       attempt,
       idempotencyKey: call.key,
-      signal,
+      // Made on first use: most tools never look at it, and an AbortSignal costs more than a call.
+      get signal() {
+        return live.signal;
+      },
     };
     const result = await this.withDeadline(
       this.deps.tools.invoke(call.tool, call.input, context),
-      signal,
+      live,
       (at) => ({
         type: 'tool-call-error',
         at,
@@ -324,7 +336,7 @@ export class RunDriver {
     else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
   }
 
-  private async callModel(call: ModelCallStartEvent, signal: AbortSignal): Promise<void> {
+  private async callModel(call: ModelCallStartEvent, live: LiveCall): Promise<void> {
     const { path, attempt } = call;
     const provider = this.deps.models.get(call.model);
     const request = call.request as {
@@ -341,9 +353,9 @@ export class RunDriver {
       const response = await this.withDeadline(
         provider.generate(
           { ...request, model: call.model, sampleKey: `${path}#${attempt}` },
-          signal,
+          live.signal,
         ),
-        signal,
+        live,
         (at) => ({
           type: 'model-call-error',
           at,
@@ -390,7 +402,9 @@ export class RunDriver {
         timer: timer.timer,
       });
     });
-    this.live.set(`${timer.path}#timer`, { abort: new AbortController(), cancelTimer: cancel });
+    const entry = new LiveCall();
+    entry.cancelTimer = cancel;
+    this.live.set(`${timer.path}#timer`, entry);
   }
 
   private startChild(start: ChildRunStartEvent): void {
@@ -444,20 +458,39 @@ export class RunDriver {
 class TimeoutSignal extends Error {}
 const ABORTED = Symbol('aborted');
 
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
+/**
+ * A call in flight (or a timer): how it is aborted. The AbortSignal a tool or model may watch is
+ * made only when asked for; the race with the call's promise settles through a stored resolver,
+ * without an event listener per call.
+ */
+class LiveCall {
+  cancelTimer?: () => void;
+  reason: unknown;
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #settle: ((value: typeof ABORTED) => void) | undefined;
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#aborted && !this.#controller.signal.aborted) this.#controller.abort(this.reason);
+    return this.#controller.signal;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    this.#settle?.(ABORTED);
+  }
+
+  race<T>(work: Promise<T>): Promise<T | typeof ABORTED> {
+    if (this.#aborted) return Promise.resolve(ABORTED);
+    return new Promise((resolve, reject) => {
+      this.#settle = resolve;
+      work.then(resolve, (error: unknown) =>
+        reject(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+  }
 }

@@ -8,8 +8,8 @@ import type {
   Unsequenced,
   WorldEvent,
 } from '../core/events.js';
-import { hashJson } from '../core/hash.js';
-import { assertJson, canonicalCopy, type JsonValue } from '../core/json.js';
+import { sha256Hex } from '../core/hash.js';
+import { assertJson, canonicalCopy, canonicalJson, type JsonValue } from '../core/json.js';
 import {
   isTerminalStatus,
   type Clock,
@@ -81,7 +81,6 @@ export class Runtime {
   readonly models: ModelRegistry;
   private readonly clock: Clock;
   private readonly ids: IdSource;
-  private readonly plans = new Map<string, WorkflowPlan>();
   private readonly warned = new Set<string>();
   private readonly live = new Map<string, RunDriver>();
 
@@ -114,23 +113,28 @@ export class Runtime {
     parent?: { runId: string; path: string },
   ): RunStartEvent {
     checkInput(spec, input);
-    // In journal form (a copy, keys in canonical order): the caller may go on changing its objects,
-    // and the live engine must see the spec and input exactly as replay and resume will.
+    // In journal form (copies, keys in canonical order): the caller may go on changing its objects,
+    // and the live engine must see the spec and input exactly as replay and resume will. The spec
+    // is serialised once, for its hash and for its copy.
+    const specText = canonicalJson(spec as unknown as JsonValue);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
       at: this.clock.now(),
       runId: runId ?? this.ids.runId(),
       workflow: spec.name,
-      specHash: hashJson(spec as unknown as JsonValue),
-      spec: spec as unknown as JsonValue,
-      input: input as JsonValue,
-      prompts,
-      tools: this.toolsFor(spec),
-      ...(parent ? { parent } : {}),
-      ...(this.options.origin ? { origin: this.options.origin } : {}),
+      specHash: sha256Hex(specText),
+      spec: JSON.parse(specText) as JsonValue,
+      input: canonicalCopy(input as JsonValue),
+      prompts: canonicalCopy(prompts),
+      tools: canonicalCopy(this.toolsFor(spec) as unknown as JsonValue) as unknown as Record<
+        string,
+        ToolInfo
+      >,
+      ...(parent ? { parent: { ...parent } } : {}),
+      ...(this.options.origin ? { origin: canonicalCopy(this.options.origin) } : {}),
     };
-    return canonicalCopy(start as unknown as JsonValue) as unknown as RunStartEvent;
+    return start;
   }
 
   private async launch(start: RunStartEvent): Promise<RunOutcome> {
@@ -302,7 +306,7 @@ export class Runtime {
     );
     try {
       const loaded = await loadJournal(this.store, run);
-      const replay = await replayJournal(loaded.events);
+      const replay = await replayJournal(loaded.events, undefined, loaded.batches);
       checkRecordedStatus(run, replay.engine);
       return {
         runId,
@@ -354,7 +358,7 @@ export class Runtime {
         }
       }
     }
-    const { engine } = await replayJournal(loaded.events, plan);
+    const { engine } = await replayJournal(loaded.events, plan, loaded.batches);
     return { engine, journal: new RunJournal(this.store, runId, loaded.headSeq, loaded.lastHash) };
   }
 
@@ -407,12 +411,7 @@ export class Runtime {
   }
 
   private planFor(start: RunStartEvent): WorkflowPlan {
-    let plan = this.plans.get(start.specHash);
-    if (!plan) {
-      plan = planWorkflow(start.spec as unknown as WorkflowSpec);
-      this.plans.set(start.specHash, plan);
-    }
-    return plan;
+    return cachedPlan(start);
   }
 
   private toolsFor(spec: WorkflowSpec): Record<string, ToolInfo> {
@@ -473,6 +472,26 @@ export class Runtime {
 }
 
 export type { RunOutcome, RunStatus };
+
+/**
+ * Plans by spec hash, shared by every Runtime of the process: a plan is a pure function of the spec
+ * and is never changed, and a server runs the same few workflows over and over. Bounded, oldest
+ * first out.
+ */
+const PLANS = new Map<string, WorkflowPlan>();
+const PLAN_CACHE_SIZE = 128;
+
+function cachedPlan(start: RunStartEvent): WorkflowPlan {
+  let plan = PLANS.get(start.specHash);
+  if (plan) {
+    PLANS.delete(start.specHash);
+  } else {
+    plan = planWorkflow(start.spec as unknown as WorkflowSpec);
+    if (PLANS.size >= PLAN_CACHE_SIZE) PLANS.delete(PLANS.keys().next().value as string);
+  }
+  PLANS.set(start.specHash, plan);
+  return plan;
+}
 
 /** A run replayed from its journal, ready to continue. */
 interface LoadedRun {

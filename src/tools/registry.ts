@@ -77,8 +77,9 @@ export class ToolRegistry {
         };
       }
     }
-    // Copies both ways: the input is the executor's (and the journal's) value, and the output becomes
-    // it, so a tool that mutates either in place afterwards cannot change what later steps see.
+    // The input is the executor's (and the journal's) value: the tool gets a copy it may change. The
+    // output is returned as is; the driver journals it and hands the engine a copy parsed back from
+    // the journal text, so a tool that changes it afterwards cannot change what later steps see.
     let raw: unknown;
     try {
       raw = await entry.definition.execute(structuredClone(input), context);
@@ -91,6 +92,6 @@ export class ToolRegistry {
     } catch (error) {
       return { ok: false, failure: failureFrom(error, false) };
     }
-    return { ok: true, output: structuredClone(output) };
+    return { ok: true, output };
   }
 }

@@ -7,7 +7,7 @@ import type {
   JournalStore,
   RunRecord,
   RunStatus,
-  StoredEvent,
+  StoredBatch,
 } from '../../src/core/ports.js';
 import {
   AppendRequestError,
@@ -22,29 +22,39 @@ export interface StoreHandle {
 
 const SPEC_HASH = hashJson({ workflow: 'conformance' });
 
-/** A realistic hash-chained journal fragment: canonical JSON bodies linked by chainHash. */
+/**
+ * A realistic hash-chained journal fragment: `count` batches of `size` events each, canonical JSON
+ * bodies linked by chainHash.
+ */
 export function chainEvents(
   runId: string,
   count: number,
-  options: { fromSeq?: number; prevHash?: string; extra?: JsonValue } = {},
-): StoredEvent[] {
-  const events: StoredEvent[] = [];
+  options: { fromSeq?: number; prevHash?: string; extra?: JsonValue; size?: number } = {},
+): StoredBatch[] {
+  const batches: StoredBatch[] = [];
+  const size = options.size ?? 1;
   let prev = options.prevHash ?? '';
+  let seq = options.fromSeq ?? 0;
   for (let i = 0; i < count; i++) {
-    const seq = (options.fromSeq ?? 0) + i;
-    const type = seq === 0 ? 'run-start' : 'step-end';
-    const body = canonicalJson({
-      type,
-      seq,
-      runId,
-      at: 1_700_000_000_000 + seq,
-      path: `steps.s${seq}`,
-      output: options.extra ?? { ok: true, n: seq },
-    });
+    const texts: string[] = [];
+    const first = seq;
+    for (let j = 0; j < size; j++, seq++) {
+      texts.push(
+        canonicalJson({
+          type: seq === 0 ? 'run-start' : 'step-end',
+          seq,
+          runId,
+          at: 1_700_000_000_000 + seq,
+          path: `steps.s${seq}`,
+          output: options.extra ?? { ok: true, n: seq },
+        }),
+      );
+    }
+    const body = `[${texts.join(',')}]`;
     prev = chainHash(prev, body);
-    events.push({ seq, type, body, hash: prev });
+    batches.push({ seq: first, lastSeq: seq - 1, body, hash: prev });
   }
-  return events;
+  return batches;
 }
 
 export function blobOf(value: JsonValue): Blob {
@@ -57,7 +67,7 @@ interface CreateOptions {
   parentRunId?: string | null;
   createdAt?: number;
   status?: RunStatus;
-  events?: StoredEvent[];
+  batches?: StoredBatch[];
   blobs?: Blob[];
 }
 
@@ -66,7 +76,7 @@ export function createRequest(runId: string, options: CreateOptions = {}): Appen
   const request: AppendRequest = {
     runId,
     expectedSeq: 0,
-    events: options.events ?? chainEvents(runId, 1),
+    batches: options.batches ?? chainEvents(runId, 1),
     blobs: options.blobs ?? [],
     create: {
       runId,
@@ -90,7 +100,10 @@ export function nextRequest(
   const request: AppendRequest = {
     runId,
     expectedSeq,
-    events: chainEvents(runId, count, { fromSeq: expectedSeq, prevHash: options.prevHash ?? '' }),
+    batches: chainEvents(runId, count, {
+      fromSeq: expectedSeq,
+      prevHash: options.prevHash ?? '',
+    }),
     blobs: options.blobs ?? [],
     at: options.at ?? 2_000 + expectedSeq,
   };
@@ -141,12 +154,12 @@ export function describeJournalStoreConformance(
         big: 'x'.repeat(10_000),
       };
       const events = chainEvents(runId, 3, { extra: tricky });
-      await store.append(createRequest(runId, { events }));
+      await store.append(createRequest(runId, { batches: events }));
       const read = await store.read(runId);
       expect(read).toEqual(events);
       for (let i = 0; i < events.length; i++) {
-        expect(Buffer.from((read[i] as StoredEvent).body)).toEqual(
-          Buffer.from((events[i] as StoredEvent).body),
+        expect(Buffer.from((read[i] as StoredBatch).body)).toEqual(
+          Buffer.from((events[i] as StoredBatch).body),
         );
       }
       // The chain still verifies from what came back.
@@ -159,7 +172,7 @@ export function describeJournalStoreConformance(
 
     it('a created run carries its metadata and a head seq at its last event', async () => {
       await store.append(
-        createRequest('r1', { workflow: 'invoice', createdAt: 42, events: chainEvents('r1', 2) }),
+        createRequest('r1', { workflow: 'invoice', createdAt: 42, batches: chainEvents('r1', 2) }),
       );
       expect(await store.getRun('r1')).toEqual({
         runId: 'r1',
@@ -174,7 +187,7 @@ export function describeJournalStoreConformance(
     });
 
     it('a run can be created without events (head seq -1) and extended from seq 0', async () => {
-      await store.append(createRequest('empty', { events: [] }));
+      await store.append(createRequest('empty', { batches: [] }));
       expect((await store.getRun('empty'))?.headSeq).toBe(-1);
       await store.append(nextRequest('empty', 0, 2));
       expect((await store.getRun('empty'))?.headSeq).toBe(1);
@@ -187,7 +200,7 @@ export function describeJournalStoreConformance(
     });
 
     it('appending at a stale expectedSeq throws JournalConflictError with its fields', async () => {
-      await store.append(createRequest('r', { events: chainEvents('r', 3) }));
+      await store.append(createRequest('r', { batches: chainEvents('r', 3) }));
       const error = await rejection(store.append(nextRequest('r', 1, 1)));
       expect(error).toBeInstanceOf(JournalConflictError);
       const conflict = error as JournalConflictError;
@@ -209,7 +222,7 @@ export function describeJournalStoreConformance(
     });
 
     it('creating an existing run is a conflict that leaves the run untouched', async () => {
-      await store.append(createRequest('r', { workflow: 'first', events: chainEvents('r', 2) }));
+      await store.append(createRequest('r', { workflow: 'first', batches: chainEvents('r', 2) }));
       const error = await rejection(store.append(createRequest('r', { workflow: 'second' })));
       expect(error).toBeInstanceOf(JournalConflictError);
       expect((error as JournalConflictError).message).toMatch(/already exists/);
@@ -229,7 +242,7 @@ export function describeJournalStoreConformance(
     it('a batch whose events do not follow expectedSeq is rejected as invalid', async () => {
       await store.append(createRequest('r'));
       const request = nextRequest('r', 1, 2);
-      (request.events[1] as StoredEvent).seq = 3;
+      (request.batches[1] as StoredBatch).seq = 3;
       expect(await rejection(store.append(request))).toBeInstanceOf(AppendRequestError);
       expect((await store.getRun('r'))?.headSeq).toBe(0);
     });
@@ -246,7 +259,7 @@ export function describeJournalStoreConformance(
       expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(JournalConflictError);
       const winner = results[0].status === 'fulfilled' ? a : b;
       expect((await store.read('r', 1)).map((event) => event.hash)).toEqual(
-        winner.events.map((event) => event.hash),
+        winner.batches.map((batch) => batch.hash),
       );
     });
 
@@ -282,11 +295,34 @@ export function describeJournalStoreConformance(
       expect(await store.getBlob(orphan.hash)).toBeUndefined();
     });
 
+    it('a batch of several events is one row: read(fromSeq) inside it returns all of it', async () => {
+      const [first, second, third] = chainEvents('r', 3, { size: 3 });
+      await store.append(createRequest('r', { batches: [first as StoredBatch] }));
+      await store.append({ ...nextRequest('r', 3, 0), batches: [second as StoredBatch] });
+      await store.append({ ...nextRequest('r', 6, 0), batches: [third as StoredBatch] });
+      expect((await store.getRun('r'))?.headSeq).toBe(8);
+      expect(await store.read('r', 4)).toEqual([second, third]);
+      expect(await store.read('r', 6)).toEqual([third]);
+      expect(await store.read('r', 9)).toEqual([]);
+      // A stale writer that lands inside the last batch is a conflict, not a fork.
+      const stale = await rejection(store.append(nextRequest('r', 7, 1)));
+      expect(stale).toBeInstanceOf(JournalConflictError);
+      expect((stale as JournalConflictError).headSeq).toBe(8);
+    });
+
+    it('a batch whose lastSeq is before its seq is rejected as invalid', async () => {
+      await store.append(createRequest('r'));
+      const request = nextRequest('r', 1, 1);
+      (request.batches[0] as StoredBatch).lastSeq = 0;
+      expect(await rejection(store.append(request))).toBeInstanceOf(AppendRequestError);
+      expect((await store.getRun('r'))?.headSeq).toBe(0);
+    });
+
     it('read(runId, fromSeq) returns the tail in seq order', async () => {
       const events = chainEvents('r', 6);
-      await store.append(createRequest('r', { events: events.slice(0, 2) }));
-      await store.append({ ...nextRequest('r', 2, 0), events: events.slice(2, 5) });
-      await store.append({ ...nextRequest('r', 5, 0), events: events.slice(5) });
+      await store.append(createRequest('r', { batches: events.slice(0, 2) }));
+      await store.append({ ...nextRequest('r', 2, 0), batches: events.slice(2, 5) });
+      await store.append({ ...nextRequest('r', 5, 0), batches: events.slice(5) });
       expect(await store.read('r', 3)).toEqual(events.slice(3));
       expect(await store.read('r', 0)).toEqual(events);
       expect(await store.read('r', 6)).toEqual([]);
@@ -354,7 +390,7 @@ export function describeJournalStoreConformance(
     it('200 concurrent append() calls on 200 different runs all land', async () => {
       const ids = Array.from({ length: 200 }, (_, i) => `run-${String(i).padStart(3, '0')}`);
       await Promise.all(
-        ids.map((id) => store.append(createRequest(id, { events: chainEvents(id, 4) }))),
+        ids.map((id) => store.append(createRequest(id, { batches: chainEvents(id, 4) }))),
       );
       await Promise.all(ids.map((id) => store.append(nextRequest(id, 4, 4))));
       const runs = await store.listRuns();
@@ -388,7 +424,7 @@ export function describeJournalStoreConformance(
 
     it('appendMany writes several batches, including consecutive ones for one run', async () => {
       await store.appendMany([
-        createRequest('a', { events: chainEvents('a', 2) }),
+        createRequest('a', { batches: chainEvents('a', 2) }),
         createRequest('b'),
         nextRequest('a', 2, 2, { status: 'completed' }),
       ]);
@@ -399,7 +435,7 @@ export function describeJournalStoreConformance(
     });
 
     it('appendMany is all-or-nothing when one batch conflicts', async () => {
-      await store.append(createRequest('existing', { events: chainEvents('existing', 2) }));
+      await store.append(createRequest('existing', { batches: chainEvents('existing', 2) }));
       const blob = blobOf({ never: 'stored' });
       const error = await rejection(
         store.appendMany([
@@ -422,14 +458,14 @@ export function describeJournalStoreConformance(
     });
 
     it('callers cannot change stored data by mutating what they passed or received', async () => {
-      const request = createRequest('r', { events: chainEvents('r', 2) });
-      const original = structuredClone(request.events);
+      const request = createRequest('r', { batches: chainEvents('r', 2) });
+      const original = structuredClone(request.batches);
       await store.append(request);
-      (request.events[0] as StoredEvent).body = 'tampered';
-      request.events.push({ seq: 2, type: 'x', body: '{}', hash: 'h' });
+      (request.batches[0] as StoredBatch).body = 'tampered';
+      request.batches.push({ seq: 2, lastSeq: 2, body: '[]', hash: 'h' });
       const read = await store.read('r');
       expect(read).toEqual(original);
-      (read[1] as StoredEvent).hash = 'tampered';
+      (read[1] as StoredBatch).hash = 'tampered';
       read.pop();
       expect(await store.read('r')).toEqual(original);
       const run = (await store.getRun('r')) as RunRecord;
@@ -447,7 +483,7 @@ export function describeJournalStoreConformance(
       for (let seq = 1; seq < 200; seq += 4) {
         const request = nextRequest('long', seq, 4, { prevHash: prev });
         await store.append(request);
-        prev = (request.events[3] as StoredEvent).hash;
+        prev = (request.batches[3] as StoredBatch).hash;
       }
       const events = await store.read('long');
       expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 201 }, (_, i) => i));

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { EventType, JournalEvent } from '../../src/core/events.js';
-import type { JsonValue } from '../../src/core/json.js';
+import { chainHash } from '../../src/core/hash.js';
+import { canonicalJson, type JsonValue } from '../../src/core/json.js';
 import type {
   Clock,
   IdSource,
   JournalStore,
   RunStatus,
-  StoredEvent,
+  StoredBatch,
   ToolContext,
   ToolDefinition,
 } from '../../src/core/ports.js';
@@ -169,30 +170,73 @@ export function tempSqlite(): TempSqlite {
   };
 }
 
+/** One event of a stored batch, as the tamper tests see it: its seq, type and stored text. */
+export interface EventRow {
+  seq: number;
+  type: string;
+  /** The event's canonical JSON as stored (large payloads as refs). */
+  text: string;
+  /** seq of the batch that holds it, and that batch's hash. */
+  batchSeq: number;
+  batchHash: string;
+}
+
+/** Every event of a run, split out of its batch rows. */
+export async function eventRows(store: JournalStore, runId: string): Promise<EventRow[]> {
+  const rows: EventRow[] = [];
+  for (const batch of await store.read(runId)) {
+    const events = JSON.parse(batch.body) as Array<{ type: string } & Record<string, JsonValue>>;
+    events.forEach((event, i) =>
+      rows.push({
+        seq: batch.seq + i,
+        type: event.type,
+        text: canonicalJson(event),
+        batchSeq: batch.seq,
+        batchHash: batch.hash,
+      }),
+    );
+  }
+  return rows;
+}
+
 /**
- * Copies one run (its rows and the blobs they reference) into a fresh memory store, letting the caller
- * change stored rows and blob texts on the way: the stores copy defensively, so this is how a test
- * tampers with "the memory store" without reaching into private fields.
+ * Copies one run (its batches and the blobs they reference) into a fresh memory store, letting the
+ * caller drop or change events and blob texts on the way: the stores copy defensively, so this is
+ * how a test tampers with "the memory store" without reaching into private fields. Batches keep
+ * their boundaries and their stored hashes (so a changed batch no longer matches its link), unless
+ * `rechain` re-links every batch as a careful forger would.
  */
 export async function copyRun(
   from: JournalStore,
   runId: string,
   change: {
-    keep?(row: StoredEvent): boolean;
-    event?(row: StoredEvent): StoredEvent;
+    keep?(row: EventRow): boolean;
+    event?(row: EventRow): string;
     blob?(hash: string, text: string): string;
+    rechain?: boolean;
     /** The status to record; by default the original's (a cut journal of a crashed run says running). */
     status?: RunStatus;
   } = {},
 ): Promise<MemoryJournalStore> {
   const run = await from.getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
-  const rows = (await from.read(runId))
-    .filter((row) => change.keep?.(row) ?? true)
-    .map((row) => change.event?.(row) ?? row);
+  const rows = await eventRows(from, runId);
+  const batches: StoredBatch[] = [];
+  let prev = '';
+  for (const original of await from.read(runId)) {
+    const texts = rows
+      .filter((row) => row.batchSeq === original.seq && (change.keep?.(row) ?? true))
+      .map((row) => change.event?.(row) ?? row.text);
+    if (texts.length === 0) continue;
+    const seq = batches.length === 0 ? 0 : (batches[batches.length - 1] as StoredBatch).lastSeq + 1;
+    const body = `[${texts.join(',')}]`;
+    const hash = change.rechain ? chainHash(prev, body) : original.hash;
+    prev = hash;
+    batches.push({ seq, lastSeq: seq + texts.length - 1, body, hash });
+  }
   const blobs: Array<{ hash: string; text: string }> = [];
-  for (const row of rows) {
-    for (const match of row.body.matchAll(/"[a-z]+Ref":"([0-9a-f]{64})"/g)) {
+  for (const batch of batches) {
+    for (const match of batch.body.matchAll(/"[a-z]+Ref":"([0-9a-f]{64})"/g)) {
       const hash = match[1] as string;
       const text = await from.getBlob(hash);
       if (text === undefined) throw new Error(`missing blob ${hash}`);
@@ -203,7 +247,7 @@ export async function copyRun(
   await to.append({
     runId,
     expectedSeq: 0,
-    events: rows,
+    batches,
     blobs,
     status: change.status ?? run.status,
     at: run.updatedAt,

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chainHash } from '../../src/core/hash.js';
-import type { JournalStore, StoredEvent } from '../../src/core/ports.js';
+import type { JournalStore, StoredBatch } from '../../src/core/ports.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { openSqliteStore } from '../../src/journal/sqlite-store.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import {
   copyRun,
   echoTool,
+  eventRows,
+  type EventRow,
   expectVerified,
   harness,
   safeTool,
@@ -50,7 +52,7 @@ function verifier(store: JournalStore): Runtime {
   return harness({ store, tools: [echoTool()] }).runtime;
 }
 
-function rowOf(rows: StoredEvent[], type: string): StoredEvent {
+function rowOf(rows: EventRow[], type: string): EventRow {
   const row = rows.find((r) => r.type === type);
   if (!row) throw new Error(`no ${type} row`);
   return row;
@@ -61,16 +63,6 @@ function flipByte(body: string, from: string, to: string): string {
   const at = body.indexOf(from);
   if (at < 0 || from.length !== to.length) throw new Error(`cannot flip ${from} in ${body}`);
   return body.slice(0, at) + to + body.slice(at + from.length);
-}
-
-/** Rewrites every hash from `seq` on so the chain is intact again (what a careful forger would do). */
-function rechain(rows: StoredEvent[]): StoredEvent[] {
-  let prev = '';
-  return rows.map((row) => {
-    const hash = chainHash(prev, row.body);
-    prev = hash;
-    return { ...row, hash };
-  });
 }
 
 describe('replay verification', () => {
@@ -90,31 +82,32 @@ describe('replay verification', () => {
 
   it('reports JOURNAL_HASH_MISMATCH naming the seq when one byte of an event body changes', async () => {
     const { store, runId } = await completedRun();
-    const target = rowOf(await store.read(runId), 'tool-call-end');
+    const target = rowOf(await eventRows(store, runId), 'tool-call-end');
     const tampered = await copyRun(store, runId, {
       event: (row) =>
-        row.seq === target.seq
-          ? { ...row, body: flipByte(row.body, '"big":true', '"big":tru3') }
-          : row,
+        row.seq === target.seq ? flipByte(row.text, '"big":true', '"big":tru3') : row.text,
     });
 
     const report = await verifier(tampered).verify(runId);
 
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('JOURNAL_HASH_MISMATCH');
-    expect(report.error?.message).toContain(`seq ${target.seq}`);
+    // The chain links batches: the error names the batch that holds the changed event.
+    expect(report.error?.message).toContain(`seq ${target.batchSeq}`);
   });
 
-  it('reports JOURNAL_HASH_MISMATCH when an event row is edited in the SQLite file', async () => {
+  it('reports JOURNAL_HASH_MISMATCH when a batch row is edited in the SQLite file', async () => {
     db = tempSqlite();
     const store = db.open();
     const { runId } = await completedRun(store);
-    const target = rowOf(await store.read(runId), 'step-end');
+    const step = rowOf(await eventRows(store, runId), 'step-end');
+    const target = (await store.read(runId)).find((b) => b.seq === step.batchSeq) as StoredBatch;
     await store.close();
     const raw = new Database(db.file);
-    raw
-      .prepare('UPDATE events SET body = ? WHERE run_id = ? AND seq = ?')
-      .run(flipByte(target.body, '"completed"', '"complete_"'), runId, target.seq);
+    const changed = raw
+      .prepare('UPDATE batches SET body = ? WHERE body = ?')
+      .run(flipByte(target.body, '"completed"', '"complete_"'), target.body);
+    expect(changed.changes).toBe(1);
     raw.close();
 
     const reopened = db.open();
@@ -128,8 +121,8 @@ describe('replay verification', () => {
 
   it('detects one changed byte in a stored payload blob', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
-    const withRef = rows.find((r) => /"inputRef":"[0-9a-f]{64}"/.test(r.body));
+    const rows = await eventRows(store, runId);
+    const withRef = rows.find((r) => /"inputRef":"[0-9a-f]{64}"/.test(r.text));
     expect(withRef, 'the 3000-character input is stored as a blob').toBeDefined();
     const tampered = await copyRun(store, runId, {
       blob: (_hash, text) => (text.includes('xxxx') ? flipByte(text, 'xxxx', 'xxyx') : text),
@@ -145,18 +138,13 @@ describe('replay verification', () => {
 
   it('reports REPLAY_DIVERGED at a re-chained forged decision, naming expected and found', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
+    const rows = await eventRows(store, runId);
     const decision = rowOf(rows, 'branch-decision');
-    expect(decision.body).toContain('"taken":0');
-    const forged = rechain(
-      rows.map((row) =>
-        row.seq === decision.seq
-          ? { ...row, body: flipByte(row.body, '"taken":0', '"taken":1') }
-          : row,
-      ),
-    );
+    expect(decision.text).toContain('"taken":0');
     const tampered = await copyRun(store, runId, {
-      event: (row) => forged[row.seq] as StoredEvent,
+      event: (row) =>
+        row.seq === decision.seq ? flipByte(row.text, '"taken":0', '"taken":1') : row.text,
+      rechain: true,
     });
 
     const report = await verifier(tampered).verify(runId);
@@ -172,27 +160,22 @@ describe('replay verification', () => {
 
   it('reports REPLAY_DIVERGED when a re-chained world event changes what later decisions saw', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
+    const rows = await eventRows(store, runId);
     const fetched = rows.find(
-      (r) => r.type === 'tool-call-end' && r.body.includes('"path":"fetch"'),
+      (r) => r.type === 'tool-call-end' && r.text.includes('"path":"fetch"'),
     );
     expect(fetched).toBeDefined();
-    const forged = rechain(
-      rows.map((row) =>
-        row.seq === fetched?.seq
-          ? { ...row, body: flipByte(row.body, '"big":true', '"big":null') }
-          : row,
-      ),
-    );
     const tampered = await copyRun(store, runId, {
-      event: (row) => forged[row.seq] as StoredEvent,
+      event: (row) =>
+        row.seq === fetched?.seq ? flipByte(row.text, '"big":true', '"big":null') : row.text,
+      rechain: true,
     });
 
     const report = await verifier(tampered).verify(runId);
 
     expect(report.error?.code).toBe('REPLAY_DIVERGED');
     // The first decision derived from the forged output is the step-end that records it.
-    const end = rows.find((r) => r.type === 'step-end' && r.body.includes('"path":"fetch"'));
+    const end = rows.find((r) => r.type === 'step-end' && r.text.includes('"path":"fetch"'));
     expect(report.error?.message).toContain(`at seq ${end?.seq}`);
     expect(report.error?.message).toContain('replay expected {"at"');
     expect(report.error?.message).toContain('"output":{"big":null}');
@@ -200,11 +183,15 @@ describe('replay verification', () => {
 
   it('reports REPLAY_DIVERGED when a batch is cut short (a decision is missing)', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
+    const rows = await eventRows(store, runId);
     const last = rows[rows.length - 1];
     expect(last?.type).toBe('run-end');
-    // Drop run-end but keep the step-end decided in the same batch: no store would write that.
-    const truncated = await copyRun(store, runId, { keep: (row) => row.seq !== last?.seq });
+    // Drop run-end but keep the step-end decided in the same batch, re-chained: no writer would
+    // produce that batch.
+    const truncated = await copyRun(store, runId, {
+      keep: (row) => row.seq !== last?.seq,
+      rechain: true,
+    });
 
     const report = await verifier(truncated).verify(runId);
 
@@ -215,19 +202,19 @@ describe('replay verification', () => {
 
   it('reports REPLAY_DIVERGED for a decision appended after the run ended', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
-    const last = rows[rows.length - 1] as StoredEvent;
+    const rows = await eventRows(store, runId);
+    const last = rows[rows.length - 1] as EventRow;
     const call = rowOf(rows, 'tool-call-start');
     // A forged second call of the first tool, correctly chained onto the end.
-    const body = call.body.replace(/"seq":\d+/, `"seq":${last.seq + 1}`);
-    const forged: StoredEvent = {
+    const body = `[${call.text.replace(/"seq":\d+/, `"seq":${last.seq + 1}`)}]`;
+    const forged: StoredBatch = {
       seq: last.seq + 1,
-      type: 'tool-call-start',
+      lastSeq: last.seq + 1,
       body,
-      hash: chainHash(last.hash, body),
+      hash: chainHash(last.batchHash, body),
     };
     const tampered = await copyRun(store, runId);
-    await tampered.append({ runId, expectedSeq: last.seq + 1, events: [forged], blobs: [], at: 0 });
+    await tampered.append({ runId, expectedSeq: forged.seq, batches: [forged], blobs: [], at: 0 });
 
     const report = await verifier(tampered).verify(runId);
 
@@ -238,7 +225,7 @@ describe('replay verification', () => {
 
   it('verifies a journal cut at a batch boundary: it is a valid prefix', async () => {
     const { store, runId } = await completedRun();
-    const rows = await store.read(runId);
+    const rows = await eventRows(store, runId);
     const lastWorld = rows.map((r) => r.type).lastIndexOf('tool-call-end');
     const prefix = await copyRun(store, runId, {
       keep: (row) => row.seq < lastWorld,
@@ -312,8 +299,8 @@ describe('verification catches what the hash chain alone cannot', () => {
       });
       expect(done.status).toBe('completed');
       const db = new Database(file);
-      const last = (db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number }).seq;
-      db.prepare('DELETE FROM events WHERE seq > ?').run(last - 4);
+      // The run's batches are the only rows: delete the last one.
+      db.prepare('DELETE FROM batches WHERE id = (SELECT max(id) FROM batches)').run();
       db.close();
       const report = await runtime.verify(done.runId);
       expect(report.ok).toBe(false);

@@ -1,8 +1,8 @@
-import type { Blob, JournalStore, RunRecord, StoredEvent } from '../../src/core/ports.js';
+import type { Blob, JournalStore, RunRecord, StoredBatch } from '../../src/core/ports.js';
 
 /** A run tree exactly as stored: what a golden journal file holds. */
 export interface GoldenFile {
-  runs: Array<{ run: RunRecord; events: StoredEvent[] }>;
+  runs: Array<{ run: RunRecord; batches: StoredBatch[] }>;
   blobs: Blob[];
 }
 
@@ -12,10 +12,10 @@ export async function exportRun(store: JournalStore, runId: string): Promise<Gol
   const visit = async (id: string): Promise<void> => {
     const run = await store.getRun(id);
     if (!run) throw new Error(`no run ${id}`);
-    const events = await store.read(id);
-    golden.runs.push({ run, events });
-    for (const event of events) {
-      for (const match of event.body.matchAll(/"[a-zA-Z]+Ref":"([0-9a-f]{64})"/g)) {
+    const batches = await store.read(id);
+    golden.runs.push({ run, batches });
+    for (const batch of batches) {
+      for (const match of batch.body.matchAll(/"[a-zA-Z]+Ref":"([0-9a-f]{64})"/g)) {
         const hash = match[1] as string;
         if (seen.has(hash)) continue;
         seen.add(hash);
@@ -32,11 +32,11 @@ export async function exportRun(store: JournalStore, runId: string): Promise<Gol
 
 /** Writes a golden file's runs into a store, exactly as they were stored. */
 export async function importRuns(store: JournalStore, golden: GoldenFile): Promise<void> {
-  for (const { run, events } of golden.runs) {
+  for (const { run, batches } of golden.runs) {
     await store.append({
       runId: run.runId,
       expectedSeq: 0,
-      events,
+      batches,
       blobs: golden.blobs,
       status: run.status,
       at: run.updatedAt,

@@ -43,7 +43,7 @@ async function record(
     `${JSON.stringify(golden, null, 1)}\n`,
   );
   console.log(
-    `${name}: ${golden.runs.reduce((sum, run) => sum + run.events.length, 0)} events in ${golden.runs.length} run(s)`,
+    `${name}: ${golden.runs.reduce((sum, run) => sum + (run.batches.at(-1)?.lastSeq ?? -1) + 1, 0)} events in ${golden.runs.length} run(s)`,
   );
 }
 

@@ -47,7 +47,7 @@ async function journalWithData(file: string): Promise<void> {
     const runId = `run-${i}`;
     await store.append(
       createRequest(runId, {
-        events: chainEvents(runId, 8, { extra: { text: 'payload '.repeat(40) } }),
+        batches: chainEvents(runId, 8, { extra: { text: 'payload '.repeat(40) } }),
         blobs: [blobOf({ prompt: `prompt ${i} `.repeat(50) })],
       }),
     );
@@ -85,10 +85,10 @@ describe('SqliteJournalStore', () => {
     const events = chainEvents('r', 5);
     const blob = blobOf({ big: 'prompt '.repeat(100) });
     const first = openSqliteStore(file);
-    await first.append(createRequest('r', { events: events.slice(0, 2), blobs: [blob] }));
+    await first.append(createRequest('r', { batches: events.slice(0, 2), blobs: [blob] }));
     await first.append({
       ...nextRequest('r', 2, 0, { status: 'completed', at: 9 }),
-      events: events.slice(2),
+      batches: events.slice(2),
     });
     const before = await first.getRun('r');
     await first.close();
@@ -117,7 +117,7 @@ describe('SqliteJournalStore', () => {
     const store = openSqliteStore(file);
     const pending = store.append(createRequest('r'));
     const other = new Database(file, { readonly: true });
-    const count = other.prepare('SELECT count(*) FROM events').pluck();
+    const count = other.prepare('SELECT count(*) FROM batches').pluck();
     expect(count.get()).toBe(0);
     await pending;
     expect(count.get()).toBe(1);
@@ -277,16 +277,18 @@ describe('SqliteJournalStore', () => {
 
     const store = openSqliteStore(file);
     for (const [runId, lastAcked] of acked) {
-      const events = await store.read(runId);
+      const batches = await store.read(runId);
       const run = await store.getRun(runId);
-      expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i));
-      expect(events.length - 1).toBeGreaterThanOrEqual(lastAcked);
-      expect(run?.headSeq).toBe(events.length - 1);
+      let next = 0;
       let prev = '';
-      for (const event of events) {
-        expect(event.hash).toBe(chainHash(prev, event.body));
-        prev = event.hash;
+      for (const batch of batches) {
+        expect(batch.seq).toBe(next);
+        expect(batch.hash).toBe(chainHash(prev, batch.body));
+        next = batch.lastSeq + 1;
+        prev = batch.hash;
       }
+      expect(next - 1).toBeGreaterThanOrEqual(lastAcked);
+      expect(run?.headSeq).toBe(next - 1);
     }
     await store.close();
   });
@@ -301,20 +303,21 @@ const store = openSqliteStore(file);
 async function writer(w) {
   const runId = 'crash-' + w;
   let prev = '';
-  const make = (seq) => {
-    const body = JSON.stringify({ seq, w, pad: 'x'.repeat(200) });
+  const make = (seq, count) => {
+    const events = [];
+    for (let i = 0; i < count; i++) events.push(JSON.stringify({ seq: seq + i, w, pad: 'x'.repeat(200) }));
+    const body = '[' + events.join(',') + ']';
     prev = chainHash(prev, body);
-    return { seq, type: 'step-end', body, hash: prev };
+    return { seq, lastSeq: seq + count - 1, body, hash: prev };
   };
   await store.append({
-    runId, expectedSeq: 0, events: [make(0)], blobs: [], at: 0,
+    runId, expectedSeq: 0, batches: [make(0, 1)], blobs: [], at: 0,
     create: { runId, workflow: 'crash', specHash: 'spec', parentRunId: null, createdAt: 0 },
   });
   process.stdout.write(runId + ' 0\\n');
   for (let seq = 1; ; seq += 4) {
-    const events = [make(seq), make(seq + 1), make(seq + 2), make(seq + 3)];
     const blobs = [{ hash: 'blob-' + (seq % 7), text: 'shared payload' }];
-    await store.append({ runId, expectedSeq: seq, events, blobs, at: seq });
+    await store.append({ runId, expectedSeq: seq, batches: [make(seq, 4)], blobs, at: seq });
     process.stdout.write(runId + ' ' + (seq + 3) + '\\n');
   }
 }
