@@ -3,9 +3,15 @@
 // hot one), then prints tables and writes bench/results/<YYYY-MM-DD>.json.
 //
 //   tsx bench/run.ts [--quick] [--rounds N] [--out FILE] [--dist] [--profile ID]... [--keep]
+//                    [--only REGEXP]...
 //   tsx bench/run.ts --report FILE [--markdown]      re-render a results file
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//
+// The engine comparison (issue #4) needs the peers installed in bench/peers (`npm ci --prefix
+// bench/peers`, done here when they are missing) and Switchyard compiled: its children run as plain
+// JavaScript, so this compiles the working tree with tsc into node_modules/.cache first (or uses
+// dist/ with --dist).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,11 +52,90 @@ const { values: options } = parseArgs({
     keep: { type: 'boolean', default: false },
     report: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    /** Run only the scenarios whose id matches one of these regular expressions. */
+    only: { type: 'string', multiple: true, default: [] },
   },
 });
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+const peersDir = join(benchDir, 'peers');
+/** Where the comparison children import Switchyard from (set before any child runs). */
+let compiledDir = '';
+
+/** Why bench/peers is not installed as its package.json pins it, or undefined if it is. */
+function peersNotInstalled(): string | undefined {
+  const manifest = JSON.parse(readFileSync(join(peersDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const [name, pinned] of Object.entries(manifest.dependencies)) {
+    const file = join(peersDir, 'node_modules', name, 'package.json');
+    if (!existsSync(file)) return `${name} is not installed`;
+    const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
+    if (version !== pinned) return `${name} ${version} is installed, package.json pins ${pinned}`;
+  }
+  return undefined;
+}
+
+/** Installs the peers (LangGraph.js, Mastra) from bench/peers/package-lock.json when needed. */
+function ensurePeers(): void {
+  const why = peersNotInstalled();
+  if (why === undefined) return;
+  log(
+    `bench/peers: ${why}; installing the peers once with \`npm ci --prefix bench/peers\` ` +
+      '(it compiles better-sqlite3; CI runs it in .ci/run)',
+  );
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--prefix', peersDir], { stdio: ['ignore', 2, 2] });
+  const still = peersNotInstalled();
+  if (result.status !== 0 || still !== undefined)
+    throw new Error(
+      `the peers are not installed (${still ?? `npm exited ${result.status ?? result.signal}`}): ` +
+        'run `npm ci --prefix bench/peers`',
+    );
+}
+
+/**
+ * The comparison children import Switchyard as compiled JavaScript: the working tree compiled by
+ * tsc (no type check, so work in progress elsewhere does not block a measurement) into a fresh
+ * directory under node_modules/.cache (one per bench run, so two runs never share one), or dist/
+ * as it is with --dist. Returns the directory and how to remove it.
+ */
+function compileSwitchyard(): { dir: string; remove(): void } {
+  if (options.dist) {
+    const dist = join(repoRoot, 'dist');
+    if (!existsSync(join(dist, 'index.js'))) throw new Error('--dist: run `npm run build` first');
+    return { dir: dist, remove: () => undefined };
+  }
+  const cache = join(repoRoot, 'node_modules', '.cache', 'switchyard-bench');
+  mkdirSync(cache, { recursive: true });
+  // Under node_modules no package.json of the repository's applies: say these files are ESM.
+  writeFileSync(join(cache, 'package.json'), '{ "type": "module", "private": true }\n');
+  const out = mkdtempSync(join(cache, 'dist-'));
+  const remove = (): void => rmSync(out, { recursive: true, force: true });
+  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  const result = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(repoRoot, 'tsconfig.json'), '--noCheck', '--outDir', out].concat([
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+    ]),
+    { cwd: repoRoot, stdio: ['ignore', 2, 2] },
+  );
+  if (result.status !== 0 || !existsSync(join(out, 'index.js'))) {
+    remove();
+    throw new Error(
+      `tsc could not compile src/ for the comparison children (exit ${result.status})`,
+    );
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  log(`compiled src/ for the comparison children in ${seconds} s`);
+  return { dir: out, remove };
 }
 
 interface ChildRun {
@@ -64,9 +149,9 @@ function runChild(
   ctx: Context,
   profileDir: string | undefined,
 ): Promise<ChildRun> {
+  const plain = def.runner === 'plain';
   const args = [
-    '--import',
-    'tsx',
+    ...(plain ? [] : ['--import', 'tsx']),
     // Lets a child collect garbage before each timed repetition (see lib/child.ts).
     '--expose-gc',
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
@@ -77,14 +162,23 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
-      env: { ...process.env, SWITCHYARD_BENCH_FROM: options.dist ? 'dist' : 'src' },
+      env: {
+        ...process.env,
+        SWITCHYARD_BENCH_FROM: options.dist ? 'dist' : 'src',
+        SWITCHYARD_BENCH_DIST: compiledDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    const timeoutMs = def.timeoutS ? def.timeoutS(ctx) * 1000 : CHILD_TIMEOUT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -108,7 +202,9 @@ function runChild(
       const why =
         parsed?.ok === false
           ? parsed.error
-          : `exit ${code ?? signal ?? '?'} with ${parsed ? 'an unexpected' : 'no'} result line`;
+          : timedOut
+            ? `killed as stuck after ${(timeoutMs / 1000).toFixed(0)} s`
+            : `exit ${code ?? signal ?? '?'} with ${parsed ? 'an unexpected' : 'no'} result line`;
       reject(new Error(`${def.id} failed: ${why}\n${stderr.slice(-4000)}`));
     });
   });
@@ -151,7 +247,22 @@ function versions(): Record<string, string> {
     'better-sqlite3': pkg('node_modules/better-sqlite3/package.json'),
     sqlite,
     tsx: pkg('node_modules/tsx/package.json'),
+    ...peerVersions(),
   };
+}
+
+/** The peers as installed in bench/peers (what the children actually loaded). */
+function peerVersions(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(peersDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const found: Record<string, string> = {};
+  for (const name of Object.keys(manifest.dependencies)) {
+    const file = join(peersDir, 'node_modules', name, 'package.json');
+    if (existsSync(file))
+      found[name] = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return found;
 }
 
 function cpuModel(): string {
@@ -171,7 +282,10 @@ async function bench(): Promise<BenchResults> {
   const loadavgStart = loadavg();
   const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const profileDir = join(benchDir, 'results', 'profiles');
-  const records = new Map(SCENARIOS.map((def) => [def.id, record(def)]));
+  const selected = SCENARIOS.filter(
+    (def) => options.only.length === 0 || options.only.some((re) => new RegExp(re).test(def.id)),
+  );
+  const records = new Map(selected.map((def) => [def.id, record(def)]));
   const setupDirs = new Map<string, string>();
   const context = (dir: string): Context => ({
     sizes,
@@ -189,24 +303,34 @@ async function bench(): Promise<BenchResults> {
     const profile = options.profile.includes(def.id) && round === 0;
     if (profile) mkdirSync(profileDir, { recursive: true });
     const { line, childMs } = await runChild(def, ctx, profile ? profileDir : undefined);
+    if (def.measure && line.metrics.dnf !== 1)
+      Object.assign(line.metrics, def.measure(ctx, line.metrics));
     const rec = records.get(def.id) as ScenarioRecord;
     if (rec.rounds.length === 0) rec.info = line.info ?? {};
     rec.rounds.push({ round, position, metrics: line.metrics, maxRssKb: line.maxRssKb, childMs });
-    log(`  ${def.id.padEnd(30)} ${(childMs / 1000).toFixed(1).padStart(6)} s`);
+    const dnf = line.metrics.dnf === 1 ? `  did not finish in ${line.metrics.capS ?? '?'} s` : '';
+    log(`  ${def.id.padEnd(32)} ${(childMs / 1000).toFixed(1).padStart(6)} s${dnf}`);
   };
 
+  let compiled: { remove(): void } | undefined;
   try {
     log(
       `switchyard bench${options.quick ? ' --quick' : ''}: ${sizes.rounds} rounds, ` +
         `source ${options.dist ? 'dist' : 'src'}`,
     );
+    if (selected.some((def) => def.entry.startsWith('peers/'))) ensurePeers();
+    if (selected.some((def) => def.runner === 'plain')) {
+      const build = compileSwitchyard();
+      compiled = build;
+      compiledDir = build.dir;
+    }
     log('setup');
-    for (const [i, def] of SCENARIOS.filter((d) => d.phase === 'setup').entries()) {
+    for (const [i, def] of selected.filter((d) => d.phase === 'setup').entries()) {
       const dir = join(work, 'setup', def.id.replace(/\W+/g, '-'));
       setupDirs.set(def.id, dir);
       await one(def, 0, i, dir);
     }
-    const perRound = SCENARIOS.filter((d) => d.phase === 'round');
+    const perRound = selected.filter((d) => d.phase === 'round');
     for (let round = 0; round < sizes.rounds; round++) {
       log(`round ${round + 1}/${sizes.rounds}`);
       for (const [i, def] of rotate(perRound, round).entries())
@@ -217,6 +341,7 @@ async function bench(): Promise<BenchResults> {
   } finally {
     if (options.keep) log(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
+    compiled?.remove();
   }
 
   for (const rec of records.values()) summarizeRecord(rec);
@@ -232,6 +357,7 @@ async function bench(): Promise<BenchResults> {
       perRound,
       summary: summarize(perRound),
       ...(def.goal ? { goal: def.goal } : {}),
+      ...(def.group ? { group: def.group } : {}),
     };
   });
   const missing: Summary = { median: NaN, min: NaN, max: NaN, n: 0 };
@@ -287,7 +413,10 @@ function header(r: BenchResults, markdown: boolean): string {
     Object.entries(r.versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', ') +
-      `; Switchyard imported from ${r.source === 'dist' ? 'dist/' : 'src/ through tsx'}`,
+      `; Switchyard imported from ${r.source === 'dist' ? 'dist/' : 'src/ through tsx'}` +
+      (r.scenarios['switchyard/chain/memory']
+        ? `, and in the engine comparison (plain node) from ${r.source === 'dist' ? 'dist/' : 'src/ compiled by tsc'}`
+        : ''),
   ];
   return markdown ? lines.map((line) => `- ${line}\n`).join('') + '\n' : lines.join('\n') + '\n';
 }

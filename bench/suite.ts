@@ -1,9 +1,11 @@
 // What `npm run bench` measures: sizes, scenarios (one child process each), the ratios taken
-// between them and the goals checked. Peers (LangGraph.js, Mastra) join by adding scenarios with
-// their own `engine` and an existing `workload`; the report groups rows by workload.
+// between them and the goals checked. Issue #3: Switchyard against its floors. Issue #4: Switchyard
+// against LangGraph.js and Mastra (bench/peers/), the same workloads written for each engine; the
+// report groups rows by workload.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from './lib/child.js';
+import { measureEngineFile } from './lib/engine-files.js';
 import type { Summary } from './lib/results.js';
 
 export interface Sizes {
@@ -21,6 +23,27 @@ export interface Sizes {
   immediateHops: number;
   sqliteTransactions: number;
   floorReps: number;
+  // ---- engine comparison (issue #4) ----
+  /** Steps of the linear chain, iterations of the loop, rounds × width of the fan-out. */
+  cmpChainSteps: number;
+  cmpLoopSteps: number;
+  cmpFanoutRounds: number;
+  cmpFanoutWidth: number;
+  /** Each comparison child: warm-up runs at a smaller size, then timed runs (median reported). */
+  cmpWarmup: number;
+  cmpReps: number;
+  cmpChainWarmupSteps: number;
+  cmpLoopWarmupSteps: number;
+  cmpFanoutWarmupRounds: number;
+  /** A run that has not finished in this many seconds is reported as not finished. */
+  capS: number;
+  /** Durable loop runs whose files are measured (bytes per step as runs grow). */
+  storageSmall: number;
+  storageMedium: number;
+  storageLarge: number;
+  /** The durable loop run killed with SIGKILL inside step crashKillAt + 1, then resumed. */
+  crashSteps: number;
+  crashKillAt: number;
 }
 
 export const FULL: Sizes = {
@@ -35,6 +58,21 @@ export const FULL: Sizes = {
   immediateHops: 50_000,
   sqliteTransactions: 10_000,
   floorReps: 5,
+  cmpChainSteps: 1000,
+  cmpLoopSteps: 10_000,
+  cmpFanoutRounds: 20,
+  cmpFanoutWidth: 100,
+  cmpWarmup: 1,
+  cmpReps: 3,
+  cmpChainWarmupSteps: 100,
+  cmpLoopWarmupSteps: 1000,
+  cmpFanoutWarmupRounds: 2,
+  capS: 300,
+  storageSmall: 1000,
+  storageMedium: 10_000,
+  storageLarge: 100_000,
+  crashSteps: 10_000,
+  crashKillAt: 5000,
 };
 
 /** Every scenario at sizes that finish fast; for CI and for trying a change. */
@@ -50,6 +88,21 @@ export const QUICK: Sizes = {
   immediateHops: 5000,
   sqliteTransactions: 2000,
   floorReps: 2,
+  cmpChainSteps: 50,
+  cmpLoopSteps: 100,
+  cmpFanoutRounds: 2,
+  cmpFanoutWidth: 10,
+  cmpWarmup: 1,
+  cmpReps: 1,
+  cmpChainWarmupSteps: 5,
+  cmpLoopWarmupSteps: 10,
+  cmpFanoutWarmupRounds: 1,
+  capS: 60,
+  storageSmall: 50,
+  storageMedium: 100,
+  storageLarge: 200,
+  crashSteps: 200,
+  crashKillAt: 100,
 };
 
 export interface Context {
@@ -73,6 +126,16 @@ export interface ScenarioDef {
   prepare?(ctx: Context): void;
   /** The child ends by SIGKILLing itself (after printing its result). */
   expectKill?: boolean;
+  /**
+   * 'tsx' (default): `node --import tsx`, the Switchyard-only scenarios of issue #3. 'plain':
+   * `node` alone, for the engine comparison: tsx's loader would weigh on the peers (see
+   * bench/lib/plain-child.mjs), so every engine there runs as plain JavaScript, Switchyard compiled.
+   */
+  runner?: 'tsx' | 'plain';
+  /** Longest the child may take before it is killed as stuck (default 20 minutes). */
+  timeoutS?(ctx: Context): number;
+  /** Metrics the orchestrator adds once the child has exited (e.g. the size of its file). */
+  measure?(ctx: Context, metrics: Metrics): Metrics;
 }
 
 export const RUN_ID = 'run_bench';
@@ -86,7 +149,8 @@ function copyJournal(from: string, to: string): void {
   }
 }
 
-export const SCENARIOS: ScenarioDef[] = [
+/** Issue #3: Switchyard against its floors (TypeScript children under tsx, Switchyard from src/). */
+const FLOOR_SCENARIOS: ScenarioDef[] = [
   // ---- setup: journals to measure and resume ----------------------------------------------
   {
     id: 'switchyard/build-small',
@@ -223,6 +287,195 @@ export const SCENARIOS: ScenarioDef[] = [
   },
 ];
 
+// ---- engine comparison (issue #4) ------------------------------------------------------------
+
+export const ENGINES = ['switchyard', 'langgraph', 'mastra'] as const;
+export const PEERS = ['langgraph', 'mastra'] as const;
+export const WORKLOADS = ['chain', 'loop', 'fanout'] as const;
+export const STORES = ['memory', 'sqlite'] as const;
+export const STORAGE_SIZES = ['small', 'medium', 'large'] as const;
+export type Engine = (typeof ENGINES)[number];
+export type Peer = (typeof PEERS)[number];
+export type Workload = (typeof WORKLOADS)[number];
+export type Store = (typeof STORES)[number];
+
+export const ENGINE_LABEL: Record<Engine, string> = {
+  switchyard: 'Switchyard',
+  langgraph: 'LangGraph.js',
+  mastra: 'Mastra',
+};
+/** What "memory" and "sqlite" mean for each engine (its documented setup for each). */
+export const STORE_LABEL: Record<Engine, Record<Store, string>> = {
+  switchyard: { memory: 'MemoryJournalStore', sqlite: 'openSqliteStore (WAL, sync NORMAL)' },
+  langgraph: {
+    memory: 'no checkpointer',
+    sqlite: 'SqliteSaver (WAL, sync FULL), durability async',
+  },
+  mastra: { memory: 'no storage', sqlite: 'LibSQLStore file (WAL, sync NORMAL)' },
+};
+
+/** Child entries of the comparison, relative to bench/ (peers' live beside their node_modules). */
+const WORKLOAD_ENTRY: Record<Engine, string> = {
+  switchyard: 'scenarios/switchyard-workload.mjs',
+  langgraph: 'peers/langgraph.mjs',
+  mastra: 'peers/mastra.mjs',
+};
+const COLD_ENTRY: Record<Engine, string> = {
+  switchyard: 'scenarios/switchyard-cold.mjs',
+  langgraph: 'peers/langgraph-cold.mjs',
+  mastra: 'peers/mastra-cold.mjs',
+};
+
+export const cmpId = (engine: Engine, workload: Workload, store: Store): string =>
+  `${engine}/${workload}/${store}`;
+export const storageId = (engine: Engine, size: (typeof STORAGE_SIZES)[number]): string =>
+  `${engine}/storage/${size}`;
+
+export function workloadSize(
+  sizes: Sizes,
+  workload: Workload,
+): { size: number; warmupSize: number } {
+  if (workload === 'chain')
+    return { size: sizes.cmpChainSteps, warmupSize: sizes.cmpChainWarmupSteps };
+  if (workload === 'loop')
+    return { size: sizes.cmpLoopSteps, warmupSize: sizes.cmpLoopWarmupSteps };
+  return { size: sizes.cmpFanoutRounds, warmupSize: sizes.cmpFanoutWarmupRounds };
+}
+
+export function workloadTitle(sizes: Record<string, number>, workload: Workload): string {
+  const n = (key: string): string => (sizes[key] ?? NaN).toLocaleString('en-US');
+  if (workload === 'chain') return `linear chain of ${n('cmpChainSteps')} steps`;
+  if (workload === 'loop') return `loop of ${n('cmpLoopSteps')} iterations`;
+  return (
+    `fan-out to ${n('cmpFanoutWidth')} parallel tasks joined by one step, ` +
+    `${n('cmpFanoutRounds')} rounds`
+  );
+}
+
+const comparisonScenarios: ScenarioDef[] = [
+  ...ENGINES.flatMap((engine) =>
+    WORKLOADS.flatMap((workload) =>
+      STORES.map((store): ScenarioDef => ({
+        id: cmpId(engine, workload, store),
+        engine,
+        workload,
+        label: `${ENGINE_LABEL[engine]}, ${STORE_LABEL[engine][store]}`,
+        entry: WORKLOAD_ENTRY[engine],
+        phase: 'round',
+        runner: 'plain',
+        timeoutS: (ctx) => (ctx.sizes.cmpWarmup + ctx.sizes.cmpReps) * ctx.sizes.capS + 120,
+        // SQLite: the last timed run's file.
+        ...(store === 'sqlite'
+          ? {
+              measure: (ctx: Context, metrics: Metrics): Metrics => {
+                const file = measureEngineFile(join(ctx.dir, `rep-${ctx.sizes.cmpReps - 1}.db`));
+                const steps = metrics.steps ?? NaN;
+                return {
+                  fileBytesPerStep: file.fileBytes / steps,
+                  dataBytesPerStep: file.dataBytes / steps,
+                };
+              },
+            }
+          : {}),
+        args: (ctx) => ({
+          mode: 'run',
+          workload,
+          store,
+          ...workloadSize(ctx.sizes, workload),
+          width: ctx.sizes.cmpFanoutWidth,
+          warmup: ctx.sizes.cmpWarmup,
+          reps: ctx.sizes.cmpReps,
+          capS: ctx.sizes.capS,
+          dir: ctx.dir,
+        }),
+      })),
+    ),
+  ),
+  ...ENGINES.flatMap((engine) =>
+    STORAGE_SIZES.map((size): ScenarioDef => ({
+      id: storageId(engine, size),
+      engine,
+      workload: 'storage',
+      label: `${ENGINE_LABEL[engine]}, durable loop, ${size} run`,
+      entry: WORKLOAD_ENTRY[engine],
+      phase: 'setup',
+      runner: 'plain',
+      timeoutS: (ctx) => ctx.sizes.capS + 120,
+      measure: (ctx, metrics) => {
+        const file = measureEngineFile(join(ctx.dir, 'journal.db'));
+        const steps = metrics.steps ?? NaN;
+        return {
+          fileBytes: file.fileBytes,
+          fileBytesPerStep: file.fileBytes / steps,
+          dataBytes: file.dataBytes,
+          dataBytesPerStep: file.dataBytes / steps,
+        };
+      },
+      args: (ctx) => ({
+        mode: 'build',
+        size:
+          size === 'small'
+            ? ctx.sizes.storageSmall
+            : size === 'medium'
+              ? ctx.sizes.storageMedium
+              : ctx.sizes.storageLarge,
+        capS: ctx.sizes.capS,
+        runId: RUN_ID,
+        dir: ctx.dir,
+      }),
+    })),
+  ),
+  ...ENGINES.map((engine): ScenarioDef => ({
+    id: `${engine}/crash`,
+    engine,
+    workload: 'crash',
+    label: `${ENGINE_LABEL[engine]}, durable loop SIGKILLed mid-run`,
+    entry: WORKLOAD_ENTRY[engine],
+    phase: 'setup',
+    runner: 'plain',
+    expectKill: true,
+    timeoutS: (ctx) => ctx.sizes.capS + 120,
+    args: (ctx) => ({
+      mode: 'crash',
+      size: ctx.sizes.crashSteps,
+      killAt: ctx.sizes.crashKillAt,
+      runId: RUN_ID,
+      dir: ctx.dir,
+    }),
+  })),
+  ...ENGINES.map((engine): ScenarioDef => ({
+    id: `${engine}/resume`,
+    engine,
+    workload: 'resume-after-kill',
+    label: `${ENGINE_LABEL[engine]}, resume of the killed run`,
+    entry: WORKLOAD_ENTRY[engine],
+    phase: 'round',
+    runner: 'plain',
+    timeoutS: (ctx) => ctx.sizes.capS + 120,
+    // Resuming finishes the run, so each round resumes its own copy of the killed file.
+    prepare: (ctx) => copyJournal(ctx.setupDir(`${engine}/crash`), ctx.dir),
+    args: (ctx) => ({
+      mode: 'resume',
+      size: ctx.sizes.crashSteps,
+      killAt: ctx.sizes.crashKillAt,
+      runId: RUN_ID,
+      dir: ctx.dir,
+    }),
+  })),
+  ...ENGINES.map((engine): ScenarioDef => ({
+    id: `${engine}/cold-start`,
+    engine,
+    workload: 'cold-start',
+    label: `${ENGINE_LABEL[engine]}, fresh process: import + one-step run`,
+    entry: COLD_ENTRY[engine],
+    phase: 'round',
+    runner: 'plain',
+    args: () => ({}),
+  })),
+];
+
+export const SCENARIOS: ScenarioDef[] = [...FLOOR_SCENARIOS, ...comparisonScenarios];
+
 /** One round's metrics by scenario id. */
 export type RoundView = (id: string, metric: string) => number;
 
@@ -230,13 +483,15 @@ export interface RatioDef {
   id: string;
   label: string;
   goal?: string;
+  /** The comparison table the ratio belongs in (a workload); none: the issue #3 ratio table. */
+  group?: string;
   value(round: RoundView): number;
 }
 
 const SQLITE = 'switchyard/chain-sqlite';
 const MEMORY = 'switchyard/chain-memory';
 
-export const RATIOS: RatioDef[] = [
+const FLOOR_RATIOS: RatioDef[] = [
   {
     id: 'sqlite-vs-insert',
     label: 'SQLite step / ((b) × transactions per step)',
@@ -284,6 +539,63 @@ export const RATIOS: RatioDef[] = [
   },
 ];
 
+/**
+ * A peer's per-step wall time in one round; a run that hit the cap counts as the cap over its
+ * steps, so the ratio against it is an upper bound (the peer was at least that slow).
+ */
+function peerStepUs(m: RoundView, id: string): number {
+  const us = m(id, 'stepUs');
+  return Number.isFinite(us) ? us : m(id, 'stepUsAtLeast');
+}
+
+const comparisonRatios: RatioDef[] = [
+  ...WORKLOADS.flatMap((workload) =>
+    STORES.flatMap((store) =>
+      PEERS.flatMap((peer): RatioDef[] => {
+        const sy = cmpId('switchyard', workload, store);
+        const other = cmpId(peer, workload, store);
+        return [
+          {
+            id: `vs-${peer}-${workload}-${store}`,
+            label: `Switchyard / ${ENGINE_LABEL[peer]}, ${workload}, ${store} (wall)`,
+            goal: store === 'sqlite' ? '≤ 0.1' : '≤ 0.33',
+            group: workload,
+            value: (m) => m(sy, 'stepUs') / peerStepUs(m, other),
+          },
+          {
+            id: `vs-${peer}-${workload}-${store}-cpu`,
+            label: `Switchyard / ${ENGINE_LABEL[peer]}, ${workload}, ${store} (CPU)`,
+            group: workload,
+            value: (m) => m(sy, 'stepCpuUs') / m(other, 'stepCpuUs'),
+          },
+        ];
+      }),
+    ),
+  ),
+  ...PEERS.flatMap((peer): RatioDef[] => [
+    {
+      id: `vs-${peer}-resume`,
+      label: `Switchyard / ${ENGINE_LABEL[peer]}, resume of the killed run to its first step`,
+      group: 'resume-after-kill',
+      value: (m) => m('switchyard/resume', 'resumeMs') / m(`${peer}/resume`, 'resumeMs'),
+    },
+    {
+      id: `vs-${peer}-resume-total`,
+      label: `Switchyard / ${ENGINE_LABEL[peer]}, resume of the killed run to its end`,
+      group: 'resume-after-kill',
+      value: (m) => m('switchyard/resume', 'totalMs') / m(`${peer}/resume`, 'totalMs'),
+    },
+    {
+      id: `vs-${peer}-cold-start`,
+      label: `Switchyard / ${ENGINE_LABEL[peer]}, cold start (process start to one step done)`,
+      group: 'cold-start',
+      value: (m) => m('switchyard/cold-start', 'totalMs') / m(`${peer}/cold-start`, 'totalMs'),
+    },
+  ]),
+];
+
+export const RATIOS: RatioDef[] = [...FLOOR_RATIOS, ...comparisonRatios];
+
 export interface GoalInputs {
   ratio(id: string): Summary;
   metric(scenario: string, metric: string): Summary;
@@ -304,7 +616,14 @@ export interface GoalDef {
  */
 export const BYTES_TOLERANCE = 0.005;
 
-export const GOALS: GoalDef[] = [
+/**
+ * Issue #4's storage goal reads every engine's file the same way (the bytes of every stored value,
+ * keys and hashes included), so the decimal digits of growing counters stay in: a few bytes per step
+ * more at 100k steps than at 1k.
+ */
+export const STORAGE_TOLERANCE = 0.05;
+
+const FLOOR_GOALS: GoalDef[] = [
   {
     id: 'step-vs-insert-floor',
     goal: 'SQLite-durable step ≤ 3× the floor of the inserts it needs: (b) × transactions/step',
@@ -368,5 +687,93 @@ export const GOALS: GoalDef[] = [
     },
   },
 ];
+
+/** How a peer's cell reads in a goal's note: its ratio, or that it did not finish. */
+function peerNote(r: GoalInputs, peer: Peer, workload: Workload, store: Store): string {
+  const id = cmpId(peer, workload, store);
+  const dnf = r.metric(id, 'dnf').n > 0;
+  const cpu = r.ratio(`vs-${peer}-${workload}-${store}-cpu`).median;
+  const ratio = r.ratio(`vs-${peer}-${workload}-${store}`);
+  const spread =
+    ratio.n > 1 ? ` (${ratio.min.toFixed(3)}–${ratio.max.toFixed(3)} over rounds)` : '';
+  return dnf
+    ? `${ENGINE_LABEL[peer]} did not finish in ${r.metric(id, 'capS').median} s: ratio at most this`
+    : `wall, median of per-round ratios${spread}; CPU ${cpu.toFixed(3)}`;
+}
+
+const comparisonGoals: GoalDef[] = [
+  ...PEERS.flatMap((peer) =>
+    WORKLOADS.map((workload): GoalDef => ({
+      id: `durable-vs-${peer}-${workload}`,
+      goal: `durable per step ≤ 1/10 of ${ENGINE_LABEL[peer]}'s durable: ${workload}`,
+      target: '≤ 0.1',
+      unit: '×',
+      evaluate: (r) => {
+        const value = r.ratio(`vs-${peer}-${workload}-sqlite`).median;
+        return { value, met: value <= 0.1, note: peerNote(r, peer, workload, 'sqlite') };
+      },
+    })),
+  ),
+  ...PEERS.flatMap((peer) =>
+    WORKLOADS.map((workload): GoalDef => ({
+      id: `memory-vs-${peer}-${workload}`,
+      goal: `in-memory per step ≤ 1/3 of ${ENGINE_LABEL[peer]} without persistence: ${workload}`,
+      target: '≤ 0.333',
+      unit: '×',
+      evaluate: (r) => {
+        const value = r.ratio(`vs-${peer}-${workload}-memory`).median;
+        return { value, met: value <= 1 / 3, note: peerNote(r, peer, workload, 'memory') };
+      },
+    })),
+  ),
+  {
+    id: 'storage-per-step-constant',
+    goal: 'stored bytes per step constant from the small to the large durable run (all engines’ files read alike)',
+    target: `within ${STORAGE_TOLERANCE * 100}%`,
+    unit: '× (large / small)',
+    evaluate: (r) => {
+      const perStep = (engine: Engine, size: (typeof STORAGE_SIZES)[number]): number => {
+        const id = storageId(engine, size);
+        return r.metric(id, 'dnf').n > 0 ? NaN : r.metric(id, 'dataBytesPerStep').median;
+      };
+      const value = perStep('switchyard', 'large') / perStep('switchyard', 'small');
+      const row = (engine: Engine): string =>
+        `${ENGINE_LABEL[engine]} ` +
+        STORAGE_SIZES.map((size) => {
+          const v = perStep(engine, size);
+          return Number.isFinite(v) ? v.toFixed(1) : 'DNF';
+        }).join(' → ');
+      return {
+        value,
+        met: Math.abs(value - 1) <= STORAGE_TOLERANCE,
+        note: `B/step small → medium → large: ${ENGINES.map(row).join('; ')}`,
+      };
+    },
+  },
+  ...PEERS.map((peer): GoalDef => ({
+    id: `rss-vs-${peer}`,
+    goal: `peak RSS below ${ENGINE_LABEL[peer]}'s on every workload (chain, loop, fan-out × memory, SQLite)`,
+    target: '< 1',
+    unit: '× (worst cell)',
+    evaluate: (r) => {
+      const cells = WORKLOADS.flatMap((workload) =>
+        STORES.map((store) => {
+          const rss = (engine: Engine): number =>
+            r.metric(cmpId(engine, workload, store), 'maxRssMb').max;
+          return { cell: `${workload}/${store}`, ratio: rss('switchyard') / rss(peer) };
+        }),
+      );
+      const value = Math.max(...cells.map((c) => c.ratio));
+      const over = cells.filter((c) => !(c.ratio < 1)).map((c) => c.cell);
+      return {
+        value,
+        met: value < 1,
+        note: over.length === 0 ? 'below on all 6 cells' : `not below on ${over.join(', ')}`,
+      };
+    },
+  })),
+];
+
+export const GOALS: GoalDef[] = [...FLOOR_GOALS, ...comparisonGoals];
 
 export type { Metrics };

@@ -1,5 +1,18 @@
 // Turns results into tables, printed as aligned text (terminal) or Markdown (BENCHMARKS.md). One
 // table model for both, so the committed table is exactly what a run prints.
+import {
+  ENGINE_LABEL,
+  ENGINES,
+  PEERS,
+  STORAGE_SIZES,
+  STORE_LABEL,
+  STORES,
+  WORKLOADS,
+  cmpId,
+  storageId,
+  workloadTitle,
+  type Engine,
+} from '../suite.js';
 import type { BenchResults, ScenarioRecord, Summary } from './results.js';
 
 export interface Table {
@@ -57,7 +70,9 @@ export function buildTables(r: BenchResults): Table[] {
   tables.push({
     title: `Ratios (taken within each round, then median (min–max) over ${rounds})`,
     columns: ['ratio', 'value', 'goal'],
-    rows: r.ratios.map((ratio) => [ratio.label, spread(ratio.summary, 2), ratio.goal ?? '']),
+    rows: r.ratios
+      .filter((ratio) => ratio.group === undefined)
+      .map((ratio) => [ratio.label, spread(ratio.summary, 2), ratio.goal ?? '']),
   });
 
   const sizeRow = (id: string, label: string): string[] => [
@@ -146,6 +161,8 @@ export function buildTables(r: BenchResults): Table[] {
     notes: ['loadJournal reads the rows again (warm), checks the hash chain and parses each body.'],
   });
 
+  if (sc(cmpId('switchyard', 'chain', 'memory'))) tables.push(...comparisonTables(r));
+
   tables.push({
     title: 'Goals',
     columns: ['goal', 'value', 'target', 'met', 'note'],
@@ -197,4 +214,213 @@ export function renderMarkdown(tables: Table[]): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** A scenario that hit its cap reads as that, with how far it got. */
+function dnfText(record: ScenarioRecord | undefined): string | undefined {
+  const round = record?.rounds.find((x) => x.metrics.dnf === 1);
+  if (!round) return undefined;
+  const m = round.metrics;
+  const done = m.stepsDone ?? NaN;
+  const steps = m.steps ?? NaN;
+  return `did not finish in ${fmt(m.capS ?? NaN, 0)} s (${fmt(done, 0)} of ${fmt(steps, 0)} steps)`;
+}
+
+/** Issue #4: Switchyard against LangGraph.js and Mastra, one table per workload, then the rest. */
+function comparisonTables(r: BenchResults): Table[] {
+  const sc = (id: string): ScenarioRecord | undefined => r.scenarios[id];
+  const m = (id: string, metric: string): Summary | undefined => sc(id)?.summary[metric];
+  const ratio = (id: string): Summary | undefined => r.ratios.find((x) => x.id === id)?.summary;
+  const rounds = `${r.rounds} round${r.rounds === 1 ? '' : 's'}`;
+  const tables: Table[] = [];
+  const floors =
+    `Floors in the same run: (a) one awaited no-op ${fmt(m('floor/await', 'stepUs')?.median ?? NaN, 3)} µs; ` +
+    `(b) one single-row SQLite INSERT transaction ${fmt(m('floor/sqlite-insert', 'stepUs')?.median ?? NaN, 1)} µs; ` +
+    `(c) the raw transaction of one Switchyard step's rows ${fmt(m('floor/sqlite-step', 'stepUs')?.median ?? NaN, 1)} µs.`;
+
+  for (const workload of WORKLOADS) {
+    const rows: string[][] = [];
+    for (const store of STORES)
+      for (const engine of ENGINES) {
+        const id = cmpId(engine, workload, store);
+        const rec = sc(id);
+        const peer = engine !== 'switchyard';
+        const vs = (suffix: string): string =>
+          peer ? spread(ratio(`vs-${engine}-${workload}-${store}${suffix}`), 3) : '';
+        const dnf = dnfText(rec);
+        rows.push([
+          `${ENGINE_LABEL[engine]}, ${STORE_LABEL[engine][store]}`,
+          dnf ?? spread(m(id, 'stepUs'), 1),
+          dnf ? '–' : spread(m(id, 'stepCpuUs'), 1),
+          vs(''),
+          vs('-cpu'),
+          peer ? (store === 'sqlite' ? '≤ 0.1' : '≤ 0.33') : '',
+          rss(rec),
+          store === 'sqlite' ? fmt(m(id, 'fileBytesPerStep')?.median ?? NaN, 0) : '',
+        ]);
+      }
+    const steps = m(cmpId('switchyard', workload, 'memory'), 'steps')?.median ?? NaN;
+    tables.push({
+      title:
+        `Issue #4, ${workloadTitle(r.sizes, workload)} (${fmt(steps, 0)} steps): ` +
+        `µs per step, median (min–max) over ${rounds}`,
+      columns: [
+        'engine, store',
+        'µs/step (wall)',
+        'µs/step (CPU)',
+        'Switchyard / this (wall)',
+        'Switchyard / this (CPU)',
+        'goal',
+        'peak RSS MB',
+        'file B/step',
+      ],
+      rows,
+      notes: [
+        'µs/step: wall (CPU) time of one whole run over its steps, run start and end included; ' +
+          `each child does ${r.sizes.cmpWarmup ?? '?'} smaller warm-up run(s), then ` +
+          `${r.sizes.cmpReps ?? '?'} timed run(s) on a fresh store each, and reports the median.`,
+        'Switchyard / this: taken within each round, then median (min–max) over rounds; ' +
+          'below 1 Switchyard is faster.',
+        "file B/step: the last timed run's SQLite file after a TRUNCATE checkpoint, over its steps.",
+        floors,
+      ],
+    });
+  }
+
+  const storageRows: string[][] = [];
+  for (const engine of ENGINES)
+    for (const size of STORAGE_SIZES) {
+      const id = storageId(engine, size);
+      const rec = sc(id);
+      const dnf = dnfText(rec);
+      const round = rec?.rounds[0]?.metrics;
+      storageRows.push([
+        ENGINE_LABEL[engine],
+        fmt(round?.steps ?? NaN, 0),
+        dnf
+          ? `${dnf}; ${fmt(round?.fileBytesPerStepSoFar ?? NaN, 0)} B/step so far`
+          : fmt(round?.fileBytesPerStep ?? NaN, 1),
+        dnf ? '–' : fmt(round?.dataBytesPerStep ?? NaN, 1),
+        dnf ? '–' : fmt((round?.fileBytes ?? NaN) / 2 ** 20, 2),
+        dnf ? '–' : fmt(round?.buildUsPerStep ?? NaN, 1),
+        rss(rec),
+      ]);
+    }
+  tables.push({
+    title: 'Issue #4, storage after one durable loop run (bytes per step as the run grows)',
+    columns: [
+      'engine',
+      'steps',
+      'file B/step',
+      'stored B/step',
+      'file MB',
+      'µs/step',
+      'peak RSS MB',
+    ],
+    rows: storageRows,
+    notes: [
+      "The loop workload on each engine's SQLite store, one run per size, in a setup child.",
+      'file B/step: the database file after a TRUNCATE checkpoint (WAL folded in), over steps; ' +
+        "includes each engine's empty tables and indexes, b-tree pages and free space.",
+      'stored B/step: bytes of every value in every table (TEXT as UTF-8, BLOBs as stored), over ' +
+        'steps: what the engine chose to keep. Switchyard keeps every event of the run (its ' +
+        'journal), LangGraph every checkpoint and pending write, Mastra one snapshot per run, ' +
+        'overwritten as the run goes.',
+    ],
+  });
+
+  const crashRows = ENGINES.map((engine) => {
+    const id = `${engine}/resume`;
+    const rec = sc(id);
+    const killed = sc(`${engine}/crash`)?.rounds[0]?.metrics.killedAtStep ?? NaN;
+    return [
+      ENGINE_LABEL[engine],
+      fmt(killed + 1, 0),
+      spread(m(id, 'resumeMs'), 1),
+      spread(m(id, 'totalMs'), 0),
+      fmt(m(id, 'stepsRun')?.median ?? NaN, 0),
+      fmt(m(id, 'stepsRerun')?.median ?? NaN, 0),
+      fmt(m(id, 'finalN')?.median ?? NaN, 0),
+      engine === 'switchyard' ? '' : spread(ratio(`vs-${engine}-resume`), 2),
+      rss(rec),
+    ];
+  });
+  tables.push({
+    title:
+      `Issue #4, crash and resume: a ${fmt(r.sizes.crashSteps ?? NaN, 0)}-step durable loop ` +
+      `SIGKILLed inside step ${fmt((r.sizes.crashKillAt ?? NaN) + 1, 0)}, resumed in a fresh process ` +
+      `(ms; median (min–max) over ${rounds})`,
+    columns: [
+      'engine',
+      'killed in step',
+      'to first step ms',
+      'to the end ms',
+      'steps run',
+      'finished steps re-run',
+      'final n',
+      'Switchyard / this',
+      'peak RSS MB',
+    ],
+    rows: crashRows,
+    notes: [
+      "Each engine's documented resume path: Switchyard Runtime.resume(runId); LangGraph " +
+        "invoke(null) on the same thread_id (continues from the thread's last checkpoint); Mastra " +
+        'Run.restart() on the same runId (continues "from the last active step"). See ' +
+        'bench/README.md for what each does and the documentation it follows.',
+      'to first step: from before opening the store to the first step executing in the new ' +
+        'process (the interrupted one, run again). steps run: executions in the new process; ' +
+        'finished steps re-run: those of them that had finished before the kill; final n: the ' +
+        "counter every step increments, which must come out equal to the run's length.",
+    ],
+  });
+
+  tables.push({
+    title: `Issue #4, cold start: a fresh process imports the engine and runs a one-step workflow (ms; median (min–max) over ${rounds})`,
+    columns: [
+      'engine',
+      'Node boot ms',
+      'import ms',
+      'one-step run ms',
+      'process start to done ms',
+      'Switchyard / this',
+      'peak RSS MB',
+    ],
+    rows: ENGINES.map((engine: Engine) => {
+      const id = `${engine}/cold-start`;
+      return [
+        ENGINE_LABEL[engine],
+        spread(m(id, 'bootMs'), 0),
+        spread(m(id, 'importMs'), 0),
+        spread(m(id, 'runMs'), 1),
+        spread(m(id, 'totalMs'), 0),
+        engine === 'switchyard' ? '' : spread(ratio(`vs-${engine}-cold-start`), 2),
+        rss(sc(id)),
+      ];
+    }),
+    notes: [
+      'Plain `node` (no tsx), no storage; times from process start (performance.now()). ' +
+        'Switchyard is the working tree compiled by tsc (or dist/ with --dist).',
+    ],
+  });
+
+  tables.push({
+    title: 'Issue #4, peak RSS per workload (MB, max over rounds)',
+    columns: [
+      'workload, store',
+      ...ENGINES.map((e) => ENGINE_LABEL[e]),
+      ...PEERS.map((p) => `Switchyard / ${ENGINE_LABEL[p]}`),
+    ],
+    rows: WORKLOADS.flatMap((workload) =>
+      STORES.map((store) => {
+        const peak = (engine: Engine): number =>
+          m(cmpId(engine, workload, store), 'maxRssMb')?.max ?? NaN;
+        return [
+          `${workload}, ${store}`,
+          ...ENGINES.map((e) => fmt(peak(e), 0)),
+          ...PEERS.map((p) => fmt(peak('switchyard') / peak(p), 2)),
+        ];
+      }),
+    ),
+  });
+  return tables;
 }

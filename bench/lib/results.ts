@@ -39,6 +39,8 @@ export interface RatioRecord {
   perRound: number[];
   summary: Summary;
   goal?: string;
+  /** The comparison table it belongs in (issue #4: a workload); none for issue #3's ratios. */
+  group?: string;
 }
 
 export interface GoalRecord {
