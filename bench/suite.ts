@@ -309,7 +309,7 @@ export const STORE_LABEL: Record<Engine, Record<Store, string>> = {
   switchyard: { memory: 'MemoryJournalStore', sqlite: 'openSqliteStore (WAL, sync NORMAL)' },
   langgraph: {
     memory: 'no checkpointer',
-    sqlite: 'SqliteSaver (WAL, sync FULL), durability async',
+    sqlite: 'SqliteSaver (WAL, sync NORMAL), durability async',
   },
   mastra: { memory: 'no storage', sqlite: 'LibSQLStore file (WAL, sync NORMAL)' },
 };

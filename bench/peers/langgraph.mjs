@@ -10,8 +10,8 @@
 //            START sends `width` Send('task', …); each task adds 1 to `done` (a reducer channel);
 //            `task` -> `join`; join bumps `round` and fans out again while round < size, else END.
 // recursionLimit (default 25 super-steps) is raised to what each workload needs.
-// Durable: SqliteSaver.fromConnString(file) (WAL; better-sqlite3's default synchronous=FULL),
-// default durability ("async": a checkpoint is written while the next super-step runs).
+// Durable: SqliteSaver.fromConnString(file) (WAL; synchronous=NORMAL, better-sqlite3's default in
+// WAL mode), default durability ("async": a checkpoint is written while the next super-step runs).
 // In memory: no checkpointer (LangGraph's fastest setting; nothing is saved).
 import { readFileSync } from 'node:fs';
 import { Annotation, END, START, Send, StateGraph } from '@langchain/langgraph';
