@@ -11,6 +11,7 @@ import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
 import { registerBenchShr } from './bench-shr.js';
+import { registerPlanVote } from './plan-vote.js';
 import { buildModels, findConfig, loadConfig, loadTools, type LoadedConfig } from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { Progress } from './progress.js';
@@ -465,6 +466,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     );
 
   registerBenchShr(program);
+  registerPlanVote(program);
   return program;
 }
 
