@@ -13,7 +13,7 @@ export function openRaw(file: string): Database.Database {
 
 export interface JournalSize {
   events: number;
-  /** UTF-8 bytes of every event body of the run. */
+  /** UTF-8 bytes of every batch body of the run (its events' texts, commas and brackets). */
   bodyBytes: number;
   /** Events and body bytes of the steps only: path under `stepPrefix` (start and end excluded). */
   stepEvents: number;
@@ -47,20 +47,30 @@ export function measureJournal(
   const db = new Database(file);
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
+    // Schema 2: one row per batch, the run's rows being one rowid range under its run_key.
+    const runKey = db.prepare('SELECT run_key FROM runs WHERE run_id = ?').pluck().get(runId);
+    const range = 'id BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295';
     const all = db
       .prepare(
-        'SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes ' +
-          'FROM events WHERE run_id = ?',
+        'SELECT coalesce(sum(json_array_length(body)), 0) AS n, ' +
+          `coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes FROM batches WHERE ${range}`,
       )
-      .get(runId) as { n: number; bytes: number };
+      .get({ 1: runKey }) as { n: number; bytes: number };
+    // Each event's share of its row: its own text (canonical, so json_each's text is the same
+    // bytes) plus the comma or bracket that follows it.
     const steps = db
       .prepare(
-        'SELECT count(*) AS n, coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes, ' +
-          'coalesce(sum(length(CAST(seq AS TEXT)) + ' +
-          "length(json_extract(body, '$.path')) - ?), 0) " +
-          "AS digits FROM events WHERE run_id = ? AND json_extract(body, '$.path') LIKE ? || '%'",
+        'SELECT count(*) AS n, coalesce(sum(length(CAST(e.value AS BLOB)) + 1), 0) AS bytes, ' +
+          "coalesce(sum(length(CAST(json_extract(e.value, '$.seq') AS TEXT)) + " +
+          "length(json_extract(e.value, '$.path')) - ?2), 0) AS digits " +
+          `FROM batches b, json_each(b.body) e WHERE b.${range} ` +
+          "AND json_extract(e.value, '$.path') LIKE ?3 || '%'",
       )
-      .get(pathWithoutDigits, runId, stepPrefix) as { n: number; bytes: number; digits: number };
+      .get({ 1: runKey, 2: pathWithoutDigits, 3: stepPrefix }) as {
+      n: number;
+      bytes: number;
+      digits: number;
+    };
     const blobs = db
       .prepare(
         'SELECT count(*) AS n, coalesce(sum(length(CAST(text AS BLOB))), 0) AS bytes FROM blobs',

@@ -44,6 +44,18 @@ export interface Blob {
   text: string;
 }
 
+/**
+ * The engine's state at a batch boundary, so resume can start there instead of at seq 0. Not part
+ * of the hash chain: `replay --verify` re-derives it and compares, and resume checks the batch it
+ * sits on.
+ */
+export interface Checkpoint {
+  /** seq of the last event the state covers (the last event of a batch). */
+  seq: number;
+  /** Canonical JSON: the run-start event as stored and the engine snapshot after `seq`. */
+  state: string;
+}
+
 export interface AppendRequest {
   runId: string;
   /** The seq the first event must have: the run's head seq + 1. Anything else is a conflict. */
@@ -55,6 +67,8 @@ export interface AppendRequest {
   create?: Omit<RunRecord, 'headSeq' | 'updatedAt' | 'status'>;
   status?: RunStatus;
   at: number;
+  /** Replaces the run's checkpoint, in the same transaction; its seq is the request's last. */
+  checkpoint?: Checkpoint;
 }
 
 export interface RunFilter {
@@ -80,6 +94,8 @@ export interface JournalStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   getBlob(hash: string): Promise<string | undefined>;
+  /** The run's latest checkpoint, if one was written. */
+  readCheckpoint(runId: string): Promise<Checkpoint | undefined>;
   close(): Promise<void>;
 }
 

@@ -148,11 +148,105 @@ export class RunEngine {
   private approvals = 0;
   private unknowns = 0;
 
-  constructor(start: RunStartEvent, plan?: WorkflowPlan) {
+  constructor(start: RunStartEvent, plan?: WorkflowPlan, snapshot?: EngineSnapshot) {
     this.start = start;
     this.runId = start.runId;
     this.plan = plan ?? planWorkflow(start.spec as never);
-    this.root = new Frame(this.plan.root, '', null, null, {}, '', start.input);
+    if (snapshot === undefined) {
+      this.root = new Frame(this.plan.root, '', null, null, {}, '', start.input);
+      return;
+    }
+    if (snapshot.v !== SNAPSHOT_VERSION) throw new SnapshotError(`version ${String(snapshot.v)}`);
+    const byPath = new Map<string, StepNode>();
+    this.root = this.restoreFrame(snapshot.root, this.plan.root, '', null, null, byPath);
+    this.at = snapshot.at;
+    this.approvals = snapshot.approvals;
+    this.unknowns = snapshot.unknowns;
+    this.ended = snapshot.ended;
+    for (const [path, decision] of snapshot.waiting) {
+      const node = byPath.get(path);
+      if (!node) throw new SnapshotError(`waiting step ${path} is not in the state`);
+      this.waiting.set(path, { node, decision });
+    }
+  }
+
+  /**
+   * The engine's whole state as plain JSON, between two world events: what resume restores instead
+   * of replaying the journal from the start. A pure function of the events handled so far, so
+   * `replay --verify` can re-derive it and compare. Frames that finished are gone from the state
+   * (only their outputs live on, in their owners), so its size follows what is running, not how
+   * long the run has been.
+   */
+  snapshot(): EngineSnapshot {
+    return {
+      v: SNAPSHOT_VERSION,
+      at: this.at,
+      approvals: this.approvals,
+      unknowns: this.unknowns,
+      ended: this.ended,
+      root: snapshotFrame(this.root),
+      waiting: [...this.waiting].map(([path, { decision }]) => [path, decision]),
+    };
+  }
+
+  private restoreFrame(
+    snap: FrameSnapshot,
+    block: PlannedBlock,
+    prefix: string,
+    parent: Frame | null,
+    owner: StepNode | null,
+    byPath: Map<string, StepNode>,
+  ): Frame {
+    const frame = new Frame(block, prefix, parent, owner, snap.vars, snap.slot, this.start.input);
+    frame.state = snap.state;
+    frame.settled = snap.settled;
+    if (snap.deps.length !== block.steps.length || snap.nodes.length !== block.steps.length)
+      throw new SnapshotError(`frame ${prefix || '(root)'} does not match the plan`);
+    snap.deps.forEach((left, i) => (frame.waitingDeps[i] = left));
+    snap.nodes.forEach((nodeSnap, i) => {
+      if (nodeSnap === null) return;
+      const step = block.steps[i] as PlannedStep;
+      frame.nodes[i] = this.restoreNode(nodeSnap, frame, step, null, byPath);
+    });
+    return frame;
+  }
+
+  private restoreNode(
+    snap: NodeSnapshot,
+    frame: Frame,
+    step: PlannedStep,
+    replaces: StepNode | null,
+    byPath: Map<string, StepNode>,
+  ): StepNode {
+    const node = new StepNode(frame, step, frame.prefix + step.id, replaces);
+    byPath.set(node.path, node);
+    node.state = snap.state;
+    node.output = snap.output;
+    node.error = snap.error;
+    node.attempt = snap.attempt;
+    node.waiting = snap.waiting;
+    node.input = snap.input;
+    node.lastCall = snap.lastCall;
+    if (snap.map) {
+      node.items = snap.map.items;
+      node.results = snap.map.results;
+      node.nextItem = snap.map.nextItem;
+      node.doneItems = snap.map.doneItems;
+    }
+    node.branchResults = snap.branchResults;
+    node.originalError = snap.originalError;
+    if (snap.fallback) {
+      if (!step.fallback) throw new SnapshotError(`step ${node.path} has no fallback in the plan`);
+      node.fallback = this.restoreNode(snap.fallback, frame, step.fallback, node, byPath);
+    }
+    for (const child of snap.children) {
+      const block = childBlock(step, child.slot);
+      if (!block) throw new SnapshotError(`step ${node.path} has no block '${child.slot}'`);
+      node.children.add(
+        this.restoreFrame(child, block, `${node.path}/${child.slot}/`, frame, node, byPath),
+      );
+    }
+    return node;
   }
 
   get finished(): boolean {
@@ -821,6 +915,103 @@ export class RunEngine {
     this.ended = end;
     this.queue.length = 0;
     this.emit(end);
+  }
+}
+
+const SNAPSHOT_VERSION = 1;
+
+export interface EngineSnapshot {
+  v: number;
+  at: number;
+  approvals: number;
+  unknowns: number;
+  ended: Decision | null;
+  root: FrameSnapshot;
+  /** Outstanding decisions by step path, in the order they were made (resume re-arms in it). */
+  waiting: Array<[string, Decision]>;
+}
+
+interface FrameSnapshot {
+  slot: string;
+  vars: ScopeVars;
+  state: Frame['state'];
+  settled: number;
+  deps: number[];
+  nodes: Array<NodeSnapshot | null>;
+}
+
+interface NodeSnapshot {
+  state: NodeState;
+  output: JsonValue;
+  error: Failure | null;
+  attempt: number;
+  waiting: Waiting | null;
+  input: JsonValue;
+  lastCall: Unsequenced<ToolCallStartEvent> | null;
+  map: { items: JsonValue[]; results: JsonValue[]; nextItem: number; doneItems: number } | null;
+  branchResults: Record<string, JsonValue> | null;
+  originalError: Failure | null;
+  fallback: NodeSnapshot | null;
+  children: FrameSnapshot[];
+}
+
+/** A snapshot that does not fit the plan it is restored against. */
+export class SnapshotError extends Error {
+  constructor(detail: string) {
+    super(`engine snapshot does not fit the workflow: ${detail}`);
+    this.name = 'SnapshotError';
+  }
+}
+
+function snapshotFrame(frame: Frame): FrameSnapshot {
+  return {
+    slot: frame.slot,
+    vars: frame.vars,
+    state: frame.state,
+    settled: frame.settled,
+    deps: Array.from(frame.waitingDeps),
+    // Array.from, not map: steps not started yet are holes, which map would keep.
+    nodes: Array.from(frame.nodes, (node) => (node ? snapshotNode(node) : null)),
+  };
+}
+
+function snapshotNode(node: StepNode): NodeSnapshot {
+  return {
+    state: node.state,
+    output: node.output,
+    error: node.error,
+    attempt: node.attempt,
+    waiting: node.waiting,
+    input: node.input,
+    lastCall: node.lastCall,
+    map:
+      node.items === NONE
+        ? null
+        : {
+            items: node.items as JsonValue[],
+            results: node.results,
+            nextItem: node.nextItem,
+            doneItems: node.doneItems,
+          },
+    branchResults: node.branchResults,
+    originalError: node.originalError,
+    fallback: node.fallback ? snapshotNode(node.fallback) : null,
+    children: [...node.children].map(snapshotFrame),
+  };
+}
+
+/** The block a container step runs for a child slot (map item, loop iteration, case, branch). */
+function childBlock(step: PlannedStep, slot: string): PlannedBlock | undefined {
+  switch (step.spec.kind) {
+    case 'map':
+    case 'loop':
+      return step.body;
+    case 'branch':
+      return slot === 'default' ? step.defaultBlock : step.cases?.[Number(slot)]?.block;
+    case 'parallel':
+      return step.branches?.find(([name]) => name === slot)?.[1];
+    default:
+      return undefined;
   }
 }
 

@@ -33,20 +33,35 @@ function describe(event: unknown): string {
  * serialisation per event instead of two per decision. Only a mismatch is looked at event by event,
  * to name the first differing seq.
  */
+export interface ReplayOptions {
+  /** Go on from this engine (restored from a checkpoint), starting at events[from]. */
+  resume?: { engine: RunEngine; from: number };
+  /** Called after each recorded batch has been checked, with the index just past it. */
+  onBatch?(end: number, engine: RunEngine): void;
+}
+
 export async function replayJournal(
   events: readonly JournalEvent[],
   plan?: WorkflowPlan,
   batches?: readonly RecordedBatch[],
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
-  const first = events[0];
-  if (first?.type !== 'run-start') {
-    throw new JournalInvalidError('the journal does not begin with run-start', { seq: 0 });
+  let engine: RunEngine;
+  let index: number;
+  if (options.resume) {
+    ({ engine, from: index } = options.resume);
+  } else {
+    const first = events[0];
+    if (first?.type !== 'run-start') {
+      throw new JournalInvalidError('the journal does not begin with run-start', { seq: 0 });
+    }
+    engine = new RunEngine(first, plan);
+    index = 0;
   }
-  const runId = first.runId;
-  const engine = new RunEngine(first, plan);
-  let index = 0;
+  const runId = engine.runId;
   let checked = 0;
-  let batchIndex = 0;
+  let batchIndex = batches ? batches.findIndex((batch) => batch.start >= index) : -1;
+  if (batches && batchIndex === -1) batchIndex = batches.length;
   let expectedTexts: string[] = [];
   while (index < events.length) {
     const event = events[index] as JournalEvent;
@@ -64,9 +79,11 @@ export async function replayJournal(
     index += 1;
     for (const decision of decisions) {
       const recorded = events[index];
-      const expected = { ...decision, seq: recorded?.seq ?? index } as JsonValue;
+      // Indexes are positions in `events`, which may be a journal's tail: seqs come from events.
+      const seq = recorded?.seq ?? (events[index - 1] as JournalEvent).seq + 1;
+      const expected = { ...decision, seq } as JsonValue;
       if (!recorded) {
-        throw new ReplayDivergenceError(runId, index, describe(expected), 'the end of the journal');
+        throw new ReplayDivergenceError(runId, seq, describe(expected), 'the end of the journal');
       }
       if (batches) {
         expectedTexts.push(encodeEvent(expected as unknown as JournalEvent).text);
@@ -89,7 +106,7 @@ export async function replayJournal(
         // The decisions of one world event ran past the end of their batch.
         throw new ReplayDivergenceError(
           runId,
-          batch.end,
+          (events[batch.end] as JournalEvent).seq,
           'the decisions of the preceding world event to end a batch here',
           describe(events[batch.end]),
         );
@@ -97,6 +114,7 @@ export async function replayJournal(
       checkBatch(runId, events, batch, expectedTexts);
       expectedTexts = [];
       batchIndex += 1;
+      options.onBatch?.(batch.end, engine);
     }
   }
   return { engine, events: events.length, decisionsChecked: checked };
@@ -114,15 +132,16 @@ function checkBatch(
     const want = expectedTexts[i];
     const found = recorded[i];
     if (want !== undefined && found !== undefined && want === canonicalJson(found)) continue;
-    const seq = batch.start + i;
+    const at = events[batch.start + i];
     throw new ReplayDivergenceError(
       runId,
-      seq,
+      at?.seq ?? (events[batch.start] as JournalEvent).seq + i,
       want === undefined ? 'the end of the batch' : clip(want),
-      found === undefined ? 'the end of the batch' : describe(events[seq] ?? found),
+      found === undefined ? 'the end of the batch' : describe(at ?? found),
     );
   }
-  throw new ReplayDivergenceError(runId, batch.start, 'the batch as re-encoded', 'a different text');
+  const first = events[batch.start] as JournalEvent;
+  throw new ReplayDivergenceError(runId, first.seq, 'the batch as re-encoded', 'a different text');
 }
 
 function clip(text: string): string {

@@ -1,5 +1,6 @@
 import type {
   AppendRequest,
+  Checkpoint,
   JournalStore,
   RunFilter,
   RunRecord,
@@ -30,6 +31,7 @@ export class MemoryJournalStore implements JournalStore {
   readonly kind = 'memory';
   readonly #runs = new Map<string, MemoryRun>();
   readonly #blobs = new Map<string, string>();
+  readonly #checkpoints = new Map<string, Checkpoint>();
   #closed = false;
 
   async append(request: AppendRequest): Promise<void> {
@@ -82,6 +84,12 @@ export class MemoryJournalStore implements JournalStore {
   async getBlob(hash: string): Promise<string | undefined> {
     this.#assertOpen();
     return this.#blobs.get(hash);
+  }
+
+  async readCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+    this.#assertOpen();
+    const checkpoint = this.#checkpoints.get(runId);
+    return checkpoint === undefined ? undefined : { ...checkpoint };
   }
 
   async close(): Promise<void> {
@@ -139,6 +147,8 @@ export class MemoryJournalStore implements JournalStore {
       }
     }
     for (const request of requests) {
+      if (request.checkpoint !== undefined)
+        this.#checkpoints.set(request.runId, { ...request.checkpoint });
       for (const blob of request.blobs) {
         if (!this.#blobs.has(blob.hash)) this.#blobs.set(blob.hash, blob.text);
       }

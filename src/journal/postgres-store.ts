@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type {
   AppendRequest,
+  Checkpoint,
   JournalStore,
   RunFilter,
   RunRecord,
@@ -167,6 +168,11 @@ async function ensureSchema(sql: postgres.Sql, schema: string, target: string): 
         body text NOT NULL,
         hash text NOT NULL,
         PRIMARY KEY (run_id, seq)
+      );
+      CREATE TABLE IF NOT EXISTS ${q('checkpoints')} (
+        run_id text PRIMARY KEY,
+        seq integer NOT NULL,
+        state text NOT NULL
       );`;
     if (found === 1) {
       await migrateFromV1(tx, schema, target, batchesTable);
@@ -271,6 +277,7 @@ export class PostgresJournalStore implements JournalStore {
   readonly #runs: postgres.Helper<string>;
   readonly #batches: postgres.Helper<string>;
   readonly #blobs: postgres.Helper<string>;
+  readonly #checkpoints: postgres.Helper<string>;
   #queue: Pending[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
   /** The group commit in flight; the next one starts when it ends, so calls apply in order. */
@@ -289,6 +296,7 @@ export class PostgresJournalStore implements JournalStore {
     this.#runs = sql(`${schema}.runs`);
     this.#batches = sql(`${schema}.batches`);
     this.#blobs = sql(`${schema}.blobs`);
+    this.#checkpoints = sql(`${schema}.checkpoints`);
   }
 
   /**
@@ -354,6 +362,15 @@ export class PostgresJournalStore implements JournalStore {
       () => this.#sql<{ text: string }[]>`SELECT text FROM ${this.#blobs} WHERE hash = ${hash}`,
     );
     return rows[0]?.text;
+  }
+
+  async readCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+    const rows = await this.#query(
+      () => this.#sql<Checkpoint[]>`
+        SELECT seq, state FROM ${this.#checkpoints} WHERE run_id = ${runId}`,
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : { seq: row.seq, state: row.state };
   }
 
   /** Commits what is queued, waits for transactions in flight, then closes the pool. */
@@ -549,6 +566,12 @@ export class PostgresJournalStore implements JournalStore {
       const rows = blobs.map((blob) => ({ hash: blob.hash, text: blob.text }));
       await tx`
         INSERT INTO ${this.#blobs} ${tx(rows, 'hash', 'text')} ON CONFLICT (hash) DO NOTHING`;
+    }
+    if (request.checkpoint !== undefined) {
+      const { seq, state } = request.checkpoint;
+      await tx`
+        INSERT INTO ${this.#checkpoints} (run_id, seq, state) VALUES (${runId}, ${seq}, ${state})
+        ON CONFLICT (run_id) DO UPDATE SET seq = EXCLUDED.seq, state = EXCLUDED.state`;
     }
   }
 

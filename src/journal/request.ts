@@ -28,6 +28,12 @@ export function checkRequest(request: AppendRequest): void {
     }
     next = lastSeq + 1;
   }
+  if (request.checkpoint !== undefined && request.checkpoint.seq !== next - 1) {
+    throw new AppendRequestError(
+      runId,
+      `checkpoint.seq is ${request.checkpoint.seq}, expected ${next - 1} (the request's last event)`,
+    );
+  }
   if (create !== undefined) {
     if (expectedSeq !== 0) {
       throw new AppendRequestError(runId, `a batch that creates the run must have expectedSeq 0`);

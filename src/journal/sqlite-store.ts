@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   AppendRequest,
+  Checkpoint,
   JournalStore,
   RunFilter,
   RunRecord,
@@ -67,6 +68,11 @@ CREATE TABLE batches (
   body TEXT NOT NULL,
   hash TEXT NOT NULL
 );
+CREATE TABLE checkpoints (
+  run_key INTEGER PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  state TEXT NOT NULL
+);
 `;
 const BLOBS = `
 CREATE TABLE blobs (
@@ -97,6 +103,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'status_seq',
   ],
   batches: ['id', 'last_seq', 'at', 'body', 'hash'],
+  checkpoints: ['run_key', 'seq', 'state'],
   blobs: ['hash', 'text'],
 };
 
@@ -305,6 +312,8 @@ interface Statements {
   readFrom: Database.Statement<[number, number, number, number], StoredBatch>;
   getRun: Database.Statement<[string], RunRecord>;
   getBlob: Database.Statement<[string], string>;
+  putCheckpoint: Database.Statement<[number, number, string]>;
+  getCheckpoint: Database.Statement<[number], Checkpoint>;
 }
 
 export interface SqliteStoreStats {
@@ -375,6 +384,11 @@ export class SqliteJournalStore implements JournalStore {
       ),
       getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_id = ?`),
       getBlob: db.prepare<[string], string>('SELECT text FROM blobs WHERE hash = ?').pluck(),
+      putCheckpoint: db.prepare(
+        'INSERT INTO checkpoints (run_key, seq, state) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (run_key) DO UPDATE SET seq = excluded.seq, state = excluded.state',
+      ),
+      getCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_key = ?'),
     };
     this.#applyAll = db.transaction((requests: AppendRequest[]) => {
       for (const request of requests) this.#apply(request);
@@ -472,6 +486,13 @@ export class SqliteJournalStore implements JournalStore {
 
   async getBlob(hash: string): Promise<string | undefined> {
     return this.#query(() => this.#statements.getBlob.get(hash));
+  }
+
+  async readCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+    return this.#query(() => {
+      const runKey = this.#keyOf(runId);
+      return runKey === undefined ? undefined : this.#statements.getCheckpoint.get(runKey);
+    });
   }
 
   /** Commits what is queued, then closes the file. */
@@ -613,5 +634,7 @@ export class SqliteJournalStore implements JournalStore {
       }
     }
     for (const blob of uniqueBlobs(request)) s.insertBlob.run(blob.hash, blob.text);
+    if (request.checkpoint !== undefined)
+      s.putCheckpoint.run(runKey, request.checkpoint.seq, request.checkpoint.state);
   }
 }

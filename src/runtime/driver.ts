@@ -10,12 +10,13 @@ import type {
   Unsequenced,
   WorldEvent,
 } from '../core/events.js';
+import { encodeEvent } from '../core/journal-codec.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import { isTerminalStatus, type Clock, type RunStatus, type ToolContext } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
-import type { RunJournal } from './journal.js';
+import { checkpointState, type RunJournal } from './journal.js';
 
 export interface RunOutcome {
   runId: string;
@@ -156,11 +157,21 @@ export class RunDriver {
           seq += 1;
         }
       }
-      await this.journal.append(events, this.status(), this.deps.clock.now(), fullTexts);
+      await this.journal.append(events, this.status(), this.deps.clock.now(), fullTexts, () =>
+        checkpointState(this.engine.snapshot(), this.startText()),
+      );
       this.deps.onEvents?.(this.journal.runId, events);
       this.deps.faults?.afterAppend?.(events);
       for (const event of events) this.perform(event);
     }
+  }
+
+  private startTextCache: string | undefined;
+
+  /** The run-start as the journal stores it, for checkpoints (made once: it never changes). */
+  private startText(): string {
+    this.startTextCache ??= encodeEvent(this.engine.runStart).text;
+    return this.startTextCache;
   }
 
   private status(): RunStatus {

@@ -1,20 +1,32 @@
-import type { JournalEvent } from '../core/events.js';
+import type { JournalEvent, RunStartEvent } from '../core/events.js';
 import { hashJson, sha256Hex } from '../core/hash.js';
 import { batchBody, batchHash, blobRefs, encodeEvent, hydrate } from '../core/journal-codec.js';
-import type { JsonValue } from '../core/json.js';
+import { canonicalJson, type JsonValue } from '../core/json.js';
 import type {
   AppendRequest,
   Blob,
+  Checkpoint,
   JournalStore,
   RunRecord,
   RunStatus,
   StoredBatch,
 } from '../core/ports.js';
+import type { EngineSnapshot } from '../executor/engine.js';
 import { JournalHashError, JournalInvalidError } from '../executor/errors.js';
 import { JournalConflictError } from '../journal/errors.js';
 
+/** Checkpoints are written once this much journal has been appended since the last one… */
+export const CHECKPOINT_MIN_BYTES = 256 * 1024;
+/** …and at least this many times the last checkpoint's size, so their cost stays O(1) per event. */
+const CHECKPOINT_GROWTH = 4;
+/** A run that pauses gets a checkpoint sooner: the next thing to happen to it is a resume. */
+const CHECKPOINT_PAUSE_BYTES = 16 * 1024;
+
 /** Encodes and chains a run's events and appends them, one batch row per driver tick. */
 export class RunJournal {
+  private sinceCheckpoint = 0;
+  private stateBytes = 0;
+
   constructor(
     readonly store: JournalStore,
     readonly runId: string,
@@ -22,6 +34,7 @@ export class RunJournal {
     private lastHash: string,
     /** Run metadata for the first append of a new run. */
     private create?: AppendRequest['create'],
+    private readonly checkpointMinBytes = CHECKPOINT_MIN_BYTES,
   ) {}
 
   /** The seq the next appended event must carry. */
@@ -29,16 +42,25 @@ export class RunJournal {
     return this.headSeq + 1;
   }
 
+  /** For a journal loaded from a checkpoint: how much came after it, and its size. */
+  checkpointed(sinceBytes: number, stateBytes: number): this {
+    this.sinceCheckpoint = sinceBytes;
+    this.stateBytes = stateBytes;
+    return this;
+  }
+
   /**
    * Appends events numbered from nextSeq as one batch (one store call, one transaction: the group
    * commit of a driver's tick). `fullTexts[i]`, when given, is event i's canonical JSON, which the
-   * caller already made. No events: only the status is recorded.
+   * caller already made. No events: only the status is recorded. `checkpoint` is asked for the
+   * engine's state when enough journal has grown since the last checkpoint.
    */
   async append(
     events: readonly JournalEvent[],
     status: RunStatus,
     at: number,
     fullTexts?: ReadonlyArray<string | undefined>,
+    checkpoint?: () => string,
   ): Promise<void> {
     const create = this.headSeq === -1 ? this.create : undefined;
     const texts: string[] = new Array<string>(events.length);
@@ -57,13 +79,20 @@ export class RunJournal {
     }
     let batches: StoredBatch[] = [];
     let hash = this.lastHash;
+    let since = this.sinceCheckpoint;
     if (events.length > 0) {
       const body = batchBody(texts);
       hash = batchHash(this.lastHash, body);
-      batches = [
-        { seq: this.headSeq + 1, lastSeq: this.headSeq + events.length, body, hash },
-      ];
+      batches = [{ seq: this.headSeq + 1, lastSeq: this.headSeq + events.length, body, hash }];
+      since += body.length;
     }
+    const due =
+      events.length > 0 &&
+      since >= CHECKPOINT_GROWTH * this.stateBytes &&
+      (since >= this.checkpointMinBytes ||
+        (since >= Math.min(CHECKPOINT_PAUSE_BYTES, this.checkpointMinBytes) &&
+          (status === 'waiting' || status === 'outcome-unknown')));
+    const state = due ? checkpoint?.() : undefined;
     await this.store.append({
       runId: this.runId,
       expectedSeq: this.headSeq + 1,
@@ -72,10 +101,18 @@ export class RunJournal {
       status,
       at,
       ...(create ? { create } : {}),
+      ...(state === undefined ? {} : { checkpoint: { seq: this.headSeq + events.length, state } }),
     });
     this.headSeq += events.length;
     this.lastHash = hash;
+    this.sinceCheckpoint = state === undefined ? since : 0;
+    if (state !== undefined) this.stateBytes = state.length;
   }
+}
+
+/** A checkpoint's state text: the engine snapshot and the run-start as stored, in canonical order. */
+export function checkpointState(snapshot: EngineSnapshot, startText: string): string {
+  return `{"engine":${canonicalJson(snapshot as unknown as JsonValue)},"start":${startText}}`;
 }
 
 /** Where one stored batch sits in the loaded event list, with its body as stored. */
@@ -100,18 +137,119 @@ export interface LoadedJournal {
  * Any damage is a typed error naming the seq, never a crash further down.
  */
 export async function loadJournal(store: JournalStore, run: RunRecord): Promise<LoadedJournal> {
-  const stored = await store.read(run.runId);
+  const rows = await store.read(run.runId);
+  const decoded = await decodeBatches(store, run, rows, 0, '');
+  const first = decoded.events[0];
+  if (first?.type === 'run-start') checkSpec(run, first);
+  return { run, ...decoded };
+}
+
+/** A run's journal from its checkpoint on: the engine state there and the events after it. */
+export interface CheckpointedJournal {
+  run: RunRecord;
+  start: RunStartEvent;
+  snapshot: EngineSnapshot;
+  /** seq of the checkpoint's last event; `events` begin after it. */
+  seq: number;
+  events: JournalEvent[];
+  batches: LoadedBatch[];
+  lastHash: string;
+  headSeq: number;
+  /** Bytes of the batch bodies after the checkpoint, and of the checkpoint itself. */
+  tailBytes: number;
+  stateBytes: number;
+}
+
+/**
+ * Reads a run from its checkpoint: the batch the checkpoint sits on (whose stored hash anchors the
+ * rest of the chain) and every batch after it, checked as loadJournal checks them. Undefined when
+ * the checkpoint cannot be used (not at a batch end, unreadable), so the caller reads the whole
+ * journal instead: a checkpoint only saves work, and `replay --verify` reports a bad one.
+ */
+export async function loadFromCheckpoint(
+  store: JournalStore,
+  run: RunRecord,
+  checkpoint: Checkpoint,
+): Promise<CheckpointedJournal | undefined> {
+  let state: { engine?: unknown; start?: unknown };
+  try {
+    state = JSON.parse(checkpoint.state) as typeof state;
+  } catch {
+    return undefined;
+  }
+  const { engine, start: storedStart } = state;
+  if (!isRecord(engine) || !isRecord(storedStart)) return undefined;
+  const rows = await store.read(run.runId, checkpoint.seq);
+  const anchor = rows[0];
+  if (anchor?.lastSeq !== checkpoint.seq) return undefined;
+  const blobs = new Map<string, JsonValue>();
+  const start: JournalEvent = await hydrateChecked(store, run.runId, storedStart, 0, blobs);
+  if (start.type !== 'run-start' || start.seq !== 0) return undefined;
+  checkSpec(run, start);
+  const decoded = await decodeBatches(store, run, rows.slice(1), checkpoint.seq + 1, anchor.hash);
+  let tailBytes = 0;
+  for (const batch of decoded.batches) tailBytes += batch.body.length;
+  return {
+    run,
+    start,
+    snapshot: engine as unknown as EngineSnapshot,
+    seq: checkpoint.seq,
+    ...decoded,
+    tailBytes,
+    stateBytes: checkpoint.state.length,
+  };
+}
+
+/** The run-start's spec must hash to what the run-start and the run record say. */
+function checkSpec(run: RunRecord, start: RunStartEvent): void {
+  const specHash = hashJson(start.spec);
+  if (specHash !== start.specHash || specHash !== run.specHash) {
+    throw new JournalHashError(run.runId, 0, 'the spec recorded in run-start');
+  }
+}
+
+async function hydrateChecked(
+  store: JournalStore,
+  runId: string,
+  item: Record<string, unknown>,
+  seq: number,
+  blobs: Map<string, JsonValue>,
+): Promise<JournalEvent> {
+  for (const ref of blobRefs(item)) {
+    if (blobs.has(ref)) continue;
+    const text = await store.getBlob(ref);
+    if (text === undefined)
+      throw new JournalInvalidError(`payload ${ref} referenced at seq ${seq} is missing`, { seq });
+    // Payloads are few (content-addressed, stored once), so they are always checked.
+    if (sha256Hex(text) !== ref) throw new JournalHashError(runId, seq, `payload ${ref}`);
+    blobs.set(ref, JSON.parse(text) as JsonValue);
+  }
+  return hydrate(item, blobs);
+}
+
+/**
+ * Checks and parses batch rows that continue a journal at `firstSeq` after a batch whose hash is
+ * `prevHash`: numbering, chain links, JSON, payloads, and the run record's head.
+ */
+async function decodeBatches(
+  store: JournalStore,
+  run: RunRecord,
+  stored: readonly StoredBatch[],
+  firstSeq: number,
+  prevHash: string,
+): Promise<{ events: JournalEvent[]; batches: LoadedBatch[]; lastHash: string; headSeq: number }> {
   const blobs = new Map<string, JsonValue>();
   const events: JournalEvent[] = [];
   const batches: LoadedBatch[] = new Array<LoadedBatch>(stored.length);
-  let prev = '';
+  let prev = prevHash;
   for (let index = 0; index < stored.length; index++) {
     const row = stored[index] as StoredBatch;
     const start = events.length;
-    if (row.seq !== start)
-      throw new JournalInvalidError(`a batch starts at seq ${row.seq} where ${start} was expected`, {
-        seq: start,
-      });
+    if (row.seq !== firstSeq + start)
+      throw new JournalInvalidError(
+        `a batch starts at seq ${row.seq} where ${firstSeq + start} was expected`,
+        { seq: firstSeq + start },
+      );
     if (batchHash(prev, row.body) !== row.hash)
       throw new JournalHashError(run.runId, row.seq, 'event');
     prev = row.hash;
@@ -135,38 +273,24 @@ export async function loadJournal(store: JournalStore, run: RunRecord): Promise<
       if (typeof item !== 'object' || item?.seq !== seq) {
         throw new JournalInvalidError(`the event at seq ${seq} is missing or misnumbered`, { seq });
       }
-      for (const ref of blobRefs(item)) {
-        if (blobs.has(ref)) continue;
-        const text = await store.getBlob(ref);
-        if (text === undefined)
-          throw new JournalInvalidError(`payload ${ref} referenced at seq ${seq} is missing`, {
-            seq,
-          });
-        // Payloads are few (content-addressed, stored once), so they are always checked.
-        if (sha256Hex(text) !== ref) throw new JournalHashError(run.runId, seq, `payload ${ref}`);
-        blobs.set(ref, JSON.parse(text) as JsonValue);
-      }
-      events.push(hydrate(item, blobs));
+      events.push(await hydrateChecked(store, run.runId, item, seq, blobs));
     }
     batches[index] = { start, end: events.length, body: row.body };
   }
-  const headSeq = events.length - 1;
+  const headSeq = firstSeq + events.length - 1;
   // The hash chain cannot show batches cut off the end; the run record's head seq can.
   if (headSeq < run.headSeq) {
     throw new JournalInvalidError(
-      `run ${run.runId} has ${events.length} events but its record says ${run.headSeq + 1}: events were removed from the end of the journal`,
-      { seq: events.length },
+      `run ${run.runId} has ${headSeq + 1} events but its record says ${run.headSeq + 1}: events were removed from the end of the journal`,
+      { seq: headSeq + 1 },
     );
   }
   if (headSeq > run.headSeq) {
     throw new JournalConflictError(run.runId, run.headSeq + 1, headSeq, 'extended');
   }
-  const first = events[0];
-  if (first?.type === 'run-start') {
-    const specHash = hashJson(first.spec);
-    if (specHash !== first.specHash || specHash !== run.specHash) {
-      throw new JournalHashError(run.runId, 0, 'the spec recorded in run-start');
-    }
-  }
-  return { run, events, batches, lastHash: prev, headSeq };
+  return { events, batches, lastHash: prev, headSeq };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -9,6 +9,7 @@ import type {
   WorldEvent,
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
+import { encodeEvent } from '../core/journal-codec.js';
 import { assertJson, canonicalCopy, canonicalJson, type JsonValue } from '../core/json.js';
 import {
   isTerminalStatus,
@@ -21,7 +22,7 @@ import {
   type ToolDefinition,
 } from '../core/ports.js';
 import type { StepSpec, WorkflowSpec } from '../core/spec.js';
-import { RunEngine } from '../executor/engine.js';
+import { RunEngine, SnapshotError } from '../executor/engine.js';
 import { planWorkflow, type WorkflowPlan } from '../executor/plan.js';
 import { JournalInvalidError } from '../executor/errors.js';
 import { replayJournal } from '../executor/replay.js';
@@ -40,7 +41,13 @@ import {
   RunNotWaitingError,
   ToolNotFoundError,
 } from './errors.js';
-import { loadJournal, RunJournal } from './journal.js';
+import {
+  CHECKPOINT_MIN_BYTES,
+  checkpointState,
+  loadFromCheckpoint,
+  loadJournal,
+  RunJournal,
+} from './journal.js';
 
 export interface RuntimeOptions {
   store: JournalStore;
@@ -54,6 +61,11 @@ export interface RuntimeOptions {
   onWarning?(message: string): void;
   /** Recorded in run-start so that resume can load the same config. */
   origin?: { config?: string; seed?: number };
+  /**
+   * Journal bytes appended between engine checkpoints (default 256 KiB; a run that pauses gets one
+   * after 16 KiB). Resume restores the last checkpoint and replays only what came after it.
+   */
+  checkpointBytes?: number;
 }
 
 /** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */
@@ -138,7 +150,7 @@ export class Runtime {
   }
 
   private async launch(start: RunStartEvent): Promise<RunOutcome> {
-    const journal = new RunJournal(this.store, start.runId, -1, '', {
+    const journal = this.journalFor(start.runId, -1, '', {
       runId: start.runId,
       workflow: start.workflow,
       specHash: start.specHash,
@@ -306,7 +318,31 @@ export class Runtime {
     );
     try {
       const loaded = await loadJournal(this.store, run);
-      const replay = await replayJournal(loaded.events, undefined, loaded.batches);
+      const checkpoint = await this.store.readCheckpoint(runId);
+      const seen = { checkpoint: false };
+      const first = loaded.events[0];
+      const startText = first ? encodeEvent(first).text : '';
+      const replay = await replayJournal(loaded.events, undefined, loaded.batches, {
+        onBatch: (end, engine) => {
+          if (checkpoint?.seq !== end - 1) return;
+          // Resume trusts the checkpoint instead of replaying up to it: it must be what the
+          // journal derives, byte for byte.
+          const derived = checkpointState(engine.snapshot(), startText);
+          if (derived !== checkpoint.state) {
+            throw new JournalInvalidError(
+              `the checkpoint at seq ${checkpoint.seq} differs from the state the journal derives there`,
+              { seq: checkpoint.seq },
+            );
+          }
+          seen.checkpoint = true;
+        },
+      });
+      if (checkpoint && !seen.checkpoint) {
+        throw new JournalInvalidError(
+          `the checkpoint at seq ${checkpoint.seq} is not at the end of a batch of the journal`,
+          { seq: checkpoint.seq },
+        );
+      }
       checkRecordedStatus(run, replay.engine);
       return {
         runId,
@@ -332,34 +368,79 @@ export class Runtime {
 
   private async load(runId: string): Promise<LoadedRun> {
     const run = await this.getRun(runId);
-    const loaded = await loadJournal(this.store, run);
-    const first = loaded.events[0];
-    const plan = first?.type === 'run-start' ? this.planFor(first) : undefined;
-    if (first?.type === 'run-start' && !loaded.events.some((e) => e.type === 'run-end')) {
-      // Refuse before appending anything: a run resumed without its tools would fail steps for a
-      // reason that has nothing to do with the workflow.
-      for (const [name, recorded] of Object.entries(first.tools)) {
-        const current = this.tools.get(name);
-        if (!current) {
-          throw new ToolNotFoundError(
-            name,
-            `run ${runId}`,
-            this.tools.names(),
-            first.origin?.config,
-          );
-        }
-        const changed = (current.version ?? null) !== (recorded.version ?? null);
-        if (changed && !this.warned.has(`${runId}|${name}`)) {
-          this.warned.add(`${runId}|${name}`);
-          this.options.onWarning?.(
-            `tool '${name}' was version ${recorded.version ?? '(none)'} when run ${runId} started and is ` +
-              `${current.version ?? '(none)'} now; finished steps keep their results, later calls use the new one`,
-          );
-        }
+    const fast = await this.loadFromCheckpoint(run);
+    let engine: RunEngine;
+    let journal: RunJournal;
+    if (fast) {
+      ({ engine, journal } = fast);
+    } else {
+      const loaded = await loadJournal(this.store, run);
+      const first = loaded.events[0];
+      const plan = first?.type === 'run-start' ? this.planFor(first) : undefined;
+      ({ engine } = await replayJournal(loaded.events, plan, loaded.batches));
+      journal = this.journalFor(runId, loaded.headSeq, loaded.lastHash);
+    }
+    // Refuse before appending anything: a run resumed without its tools would fail steps for a
+    // reason that has nothing to do with the workflow.
+    if (!engine.finished) this.checkTools(runId, engine.runStart);
+    return { engine, journal };
+  }
+
+  /**
+   * Resume's short cut: the engine restored from the run's checkpoint, and only the batches after
+   * it replayed (and checked). Undefined when there is no usable checkpoint.
+   */
+  private async loadFromCheckpoint(run: RunRecord): Promise<LoadedRun | undefined> {
+    const checkpoint = await this.store.readCheckpoint(run.runId);
+    if (!checkpoint) return undefined;
+    const loaded = await loadFromCheckpoint(this.store, run, checkpoint);
+    if (!loaded) return undefined;
+    const plan = this.planFor(loaded.start);
+    let restored: RunEngine;
+    try {
+      restored = new RunEngine(loaded.start, plan, loaded.snapshot);
+    } catch (error) {
+      if (error instanceof SnapshotError) return undefined;
+      throw error;
+    }
+    const { engine } = await replayJournal(loaded.events, plan, loaded.batches, {
+      resume: { engine: restored, from: 0 },
+    });
+    const journal = this.journalFor(run.runId, loaded.headSeq, loaded.lastHash);
+    return { engine, journal: journal.checkpointed(loaded.tailBytes, loaded.stateBytes) };
+  }
+
+  private journalFor(
+    runId: string,
+    headSeq: number,
+    lastHash: string,
+    create?: ConstructorParameters<typeof RunJournal>[4],
+  ): RunJournal {
+    return new RunJournal(
+      this.store,
+      runId,
+      headSeq,
+      lastHash,
+      create,
+      this.options.checkpointBytes ?? CHECKPOINT_MIN_BYTES,
+    );
+  }
+
+  private checkTools(runId: string, start: RunStartEvent): void {
+    for (const [name, recorded] of Object.entries(start.tools)) {
+      const current = this.tools.get(name);
+      if (!current) {
+        throw new ToolNotFoundError(name, `run ${runId}`, this.tools.names(), start.origin?.config);
+      }
+      const changed = (current.version ?? null) !== (recorded.version ?? null);
+      if (changed && !this.warned.has(`${runId}|${name}`)) {
+        this.warned.add(`${runId}|${name}`);
+        this.options.onWarning?.(
+          `tool '${name}' was version ${recorded.version ?? '(none)'} when run ${runId} started and is ` +
+            `${current.version ?? '(none)'} now; finished steps keep their results, later calls use the new one`,
+        );
       }
     }
-    const { engine } = await replayJournal(loaded.events, plan, loaded.batches);
-    return { engine, journal: new RunJournal(this.store, runId, loaded.headSeq, loaded.lastHash) };
   }
 
   private driverFor(engine: RunEngine, journal: RunJournal): RunDriver {

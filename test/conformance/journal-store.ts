@@ -318,6 +318,27 @@ export function describeJournalStoreConformance(
       expect((await store.getRun('r'))?.headSeq).toBe(0);
     });
 
+    it('a checkpoint lands with its batch, and the next one replaces it', async () => {
+      expect(await store.readCheckpoint('r')).toBeUndefined();
+      await store.append({ ...createRequest('r'), checkpoint: { seq: 0, state: '{"n":0}' } });
+      expect(await store.readCheckpoint('r')).toEqual({ seq: 0, state: '{"n":0}' });
+      await store.append({ ...nextRequest('r', 1, 2), checkpoint: { seq: 2, state: '{"n":2}' } });
+      expect(await store.readCheckpoint('r')).toEqual({ seq: 2, state: '{"n":2}' });
+      // Appends without one leave it as it is.
+      await store.append(nextRequest('r', 3, 1));
+      expect(await store.readCheckpoint('r')).toEqual({ seq: 2, state: '{"n":2}' });
+      expect(await store.readCheckpoint('other')).toBeUndefined();
+    });
+
+    it('a checkpoint not at the end of its request is invalid; a rejected one is not kept', async () => {
+      await store.append(createRequest('r'));
+      const early = { ...nextRequest('r', 1, 2), checkpoint: { seq: 1, state: '{}' } };
+      expect(await rejection(store.append(early))).toBeInstanceOf(AppendRequestError);
+      const stale = { ...nextRequest('r', 5, 1), checkpoint: { seq: 5, state: '{}' } };
+      expect(await rejection(store.append(stale))).toBeInstanceOf(JournalConflictError);
+      expect(await store.readCheckpoint('r')).toBeUndefined();
+    });
+
     it('read(runId, fromSeq) returns the tail in seq order', async () => {
       const events = chainEvents('r', 6);
       await store.append(createRequest('r', { batches: events.slice(0, 2) }));

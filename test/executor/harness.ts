@@ -44,6 +44,7 @@ export interface HarnessOptions {
   models?: ModelRegistry;
   faults?: FaultHooks;
   ids?: IdSource;
+  checkpointBytes?: number;
 }
 
 export interface Harness {
@@ -62,6 +63,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     ids: options.ids ?? sequentialIds(),
     ...(options.models ? { models: options.models } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.checkpointBytes === undefined ? {} : { checkpointBytes: options.checkpointBytes }),
   });
   return { runtime, store, clock };
 }

@@ -23,7 +23,7 @@ CREATE INDEX runs_by_parent ON runs (parent_run_id, created_at DESC);
 CREATE TABLE events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
   body TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
 CREATE TABLE blobs (hash TEXT PRIMARY KEY, text TEXT NOT NULL);
-PRAGMA application_id = ${0x5359524a};
+PRAGMA application_id = 1398362698;
 PRAGMA user_version = 1;
 `;
 

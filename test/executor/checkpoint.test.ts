@@ -1,0 +1,96 @@
+// Resume starts from the run's last checkpoint (an engine snapshot stored with a batch) and replays
+// only what came after it; `replay --verify` still re-derives everything and must agree with every
+// checkpoint it finds.
+import { describe, expect, it } from 'vitest';
+import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import type { StoredBatch } from '../../src/core/ports.js';
+import { echoTool, harness, workflow } from './harness.js';
+
+/** A memory store that records where each read starts. */
+class ReadLog extends MemoryJournalStore {
+  readonly reads: number[] = [];
+  override async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
+    this.reads.push(fromSeq);
+    return super.read(runId, fromSeq);
+  }
+}
+
+const spec = workflow({
+  name: 'long-then-approve',
+  steps: [
+    {
+      id: 'loop',
+      kind: 'loop',
+      maxIterations: 60,
+      steps: [{ id: 'step', kind: 'tool', tool: 'echo', input: { prev: '$.previous' } }],
+    },
+    { id: 'review', kind: 'approval', message: 'ok?', after: ['loop'] },
+    { id: 'after', kind: 'tool', tool: 'echo', input: '$.steps.review.output', after: ['review'] },
+  ],
+});
+
+async function pausedRun(store: MemoryJournalStore) {
+  const { runtime } = harness({ store, tools: [echoTool()], checkpointBytes: 4096 });
+  const paused = await runtime.start({ spec });
+  expect(paused.status).toBe('waiting');
+  return { runtime, runId: paused.runId };
+}
+
+describe('checkpoints', () => {
+  it('a long run writes checkpoints; deciding it replays only the batches after the last one', async () => {
+    const store = new ReadLog();
+    const { runtime, runId } = await pausedRun(store);
+    const checkpoint = await store.readCheckpoint(runId);
+    expect(checkpoint?.seq).toBeGreaterThan(100);
+    store.reads.length = 0;
+    const done = await runtime.approve(runId, 'review', { approved: true });
+    expect(done.status).toBe('completed');
+    expect(store.reads[0]).toBe(checkpoint?.seq);
+    const report = await runtime.verify(runId);
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+  });
+
+  it('resuming from a checkpoint and from the whole journal give the same run', async () => {
+    const a = await pausedRun(new MemoryJournalStore());
+    const b = await pausedRun(new MemoryJournalStore());
+    // b loses its checkpoint (an unreadable one is ignored): it must replay from seq 0.
+    const head = (await b.runtime.getRun(b.runId)).headSeq;
+    await b.runtime.store.append({
+      runId: b.runId,
+      expectedSeq: head + 1,
+      batches: [],
+      blobs: [],
+      at: 0,
+      checkpoint: { seq: head, state: 'not json' },
+    });
+    const doneA = await a.runtime.approve(a.runId, 'review', { approved: true });
+    const doneB = await b.runtime.approve(b.runId, 'review', { approved: true });
+    expect(doneB).toEqual({ ...doneA, runId: b.runId });
+    expect(await b.runtime.events(b.runId)).toEqual(await a.runtime.events(a.runId));
+  });
+
+  it('verify reports a checkpoint that differs from what the journal derives', async () => {
+    const store = new MemoryJournalStore();
+    const { runtime, runId } = await pausedRun(store);
+    // A checkpoint can only be added at the run's head: put a well-formed but forged one there (an
+    // earlier state, with a step's attempt count changed).
+    const head = (await runtime.getRun(runId)).headSeq;
+    const checkpoint = await store.readCheckpoint(runId);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const forged = checkpoint.state.replace('"attempt":1', '"attempt":2');
+    expect(forged).not.toBe(checkpoint.state);
+    await store.append({
+      runId,
+      expectedSeq: head + 1,
+      batches: [],
+      blobs: [],
+      at: 0,
+      checkpoint: { seq: head, state: forged },
+    });
+    const report = await runtime.verify(runId);
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('JOURNAL_INVALID');
+    expect(report.error?.message).toContain(`checkpoint at seq ${head} differs`);
+  });
+});
