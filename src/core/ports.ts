@@ -96,6 +96,13 @@ export interface JournalStore {
   getBlob(hash: string): Promise<string | undefined>;
   /** The run's latest checkpoint, if one was written. */
   readCheckpoint(runId: string): Promise<Checkpoint | undefined>;
+  /**
+   * A small process-wide value kept beside the journals, by key (the tool health table lives under
+   * `tool-health`). Not part of any run's journal or hash chain; a put replaces the value at once,
+   * durably, in its own transaction.
+   */
+  getMeta(key: string): Promise<string | undefined>;
+  putMeta(key: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
 

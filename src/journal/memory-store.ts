@@ -32,6 +32,7 @@ export class MemoryJournalStore implements JournalStore {
   readonly #runs = new Map<string, MemoryRun>();
   readonly #blobs = new Map<string, string>();
   readonly #checkpoints = new Map<string, Checkpoint>();
+  readonly #meta = new Map<string, string>();
   #closed = false;
 
   async append(request: AppendRequest): Promise<void> {
@@ -90,6 +91,16 @@ export class MemoryJournalStore implements JournalStore {
     this.#assertOpen();
     const checkpoint = this.#checkpoints.get(runId);
     return checkpoint === undefined ? undefined : { ...checkpoint };
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    this.#assertOpen();
+    return this.#meta.get(key);
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    this.#assertOpen();
+    this.#meta.set(key, value);
   }
 
   async close(): Promise<void> {

@@ -278,6 +278,7 @@ export class PostgresJournalStore implements JournalStore {
   readonly #batches: postgres.Helper<string>;
   readonly #blobs: postgres.Helper<string>;
   readonly #checkpoints: postgres.Helper<string>;
+  readonly #meta: postgres.Helper<string>;
   #queue: Pending[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
   /** The group commit in flight; the next one starts when it ends, so calls apply in order. */
@@ -297,6 +298,7 @@ export class PostgresJournalStore implements JournalStore {
     this.#batches = sql(`${schema}.batches`);
     this.#blobs = sql(`${schema}.blobs`);
     this.#checkpoints = sql(`${schema}.checkpoints`);
+    this.#meta = sql(`${schema}.meta`);
   }
 
   /**
@@ -371,6 +373,26 @@ export class PostgresJournalStore implements JournalStore {
     );
     const row = rows[0];
     return row === undefined ? undefined : { seq: row.seq, state: row.state };
+  }
+
+  /**
+   * The meta table also holds the store's own `schema_version`: callers' keys are kept under the
+   * `app:` prefix, so no key a caller picks can touch it.
+   */
+  async getMeta(key: string): Promise<string | undefined> {
+    const rows = await this.#query(
+      () => this.#sql<Array<{ value: string }>>`
+        SELECT value FROM ${this.#meta} WHERE key = ${`app:${key}`}`,
+    );
+    return rows[0]?.value;
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    await this.#query(
+      () => this.#sql`
+        INSERT INTO ${this.#meta} (key, value) VALUES (${`app:${key}`}, ${value})
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    );
   }
 
   /** Commits what is queued, waits for transactions in flight, then closes the pool. */

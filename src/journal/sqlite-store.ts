@@ -47,6 +47,14 @@ const BUSY_TIMEOUT_MS = 5000;
 // run row is written only when the status changes; head and last-append time come from the last
 // batch. status_seq (the head when the status was last written) lets a reader notice batches cut
 // off the end of a run that has since paused or ended.
+// Process-wide values beside the journals (the tool health table). Added to schema 2 after its first
+// release: a schema-2 file without it gets it when opened (an older reader ignores the table).
+const META = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
 const TABLES = `
 CREATE TABLE runs (
   run_key INTEGER PRIMARY KEY,
@@ -73,7 +81,7 @@ CREATE TABLE checkpoints (
   seq INTEGER NOT NULL,
   state TEXT NOT NULL
 );
-`;
+${META}`;
 const BLOBS = `
 CREATE TABLE blobs (
   hash TEXT PRIMARY KEY,
@@ -105,6 +113,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
   batches: ['id', 'last_seq', 'at', 'body', 'hash'],
   checkpoints: ['run_key', 'seq', 'state'],
   blobs: ['hash', 'text'],
+  meta: ['key', 'value'],
 };
 
 const RUN_COLUMNS =
@@ -220,6 +229,9 @@ function prepareSchema(db: Database.Database, file: string): void {
   }
   if (version === 1) migrateFromV1(db, file);
   const columnsOf = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
+  // A schema-2 file from before the meta table: add it (CREATE … IF NOT EXISTS, so a concurrent
+  // opener doing the same is harmless).
+  if ((columnsOf.all('meta') as string[]).length === 0) db.exec(META);
   for (const [table, expected] of Object.entries(EXPECTED_COLUMNS)) {
     const found = new Set(columnsOf.all(table) as string[]);
     const missing = expected.filter((column) => !found.has(column));
@@ -314,6 +326,8 @@ interface Statements {
   getBlob: Database.Statement<[string], string>;
   putCheckpoint: Database.Statement<[number, number, string]>;
   getCheckpoint: Database.Statement<[number], Checkpoint>;
+  getMeta: Database.Statement<[string], string>;
+  putMeta: Database.Statement<[string, string]>;
 }
 
 export interface SqliteStoreStats {
@@ -389,6 +403,11 @@ export class SqliteJournalStore implements JournalStore {
           'ON CONFLICT (run_key) DO UPDATE SET seq = excluded.seq, state = excluded.state',
       ),
       getCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_key = ?'),
+      getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
+      putMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ' +
+          'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
     };
     this.#applyAll = db.transaction((requests: AppendRequest[]) => {
       for (const request of requests) this.#apply(request);
@@ -493,6 +512,15 @@ export class SqliteJournalStore implements JournalStore {
       const runKey = this.#keyOf(runId);
       return runKey === undefined ? undefined : this.#statements.getCheckpoint.get(runKey);
     });
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.#query(() => this.#statements.getMeta.get(key));
+  }
+
+  /** Its own transaction, outside the group commit: a health record is rare and small. */
+  async putMeta(key: string, value: string): Promise<void> {
+    this.#query(() => this.#statements.putMeta.run(key, value));
   }
 
   /** Commits what is queued, then closes the file. */

@@ -498,6 +498,29 @@ export function describeJournalStoreConformance(
       expect((await store.getRun('r'))?.workflow).toBe('wf');
     });
 
+    it('meta: an unknown key is undefined, a put is read back and replaced by the next', async () => {
+      expect(await store.getMeta('tool-health')).toBeUndefined();
+      // The stores' own bookkeeping (PostgreSQL's schema_version row) is not a caller's key.
+      expect(await store.getMeta('schema_version')).toBeUndefined();
+      await store.putMeta('tool-health', '{"search":{"consecutiveFailures":3,"openedAt":5}}');
+      await store.putMeta('other', 'ünïcødé 日本');
+      expect(await store.getMeta('tool-health')).toBe(
+        '{"search":{"consecutiveFailures":3,"openedAt":5}}',
+      );
+      await store.putMeta('tool-health', '{}');
+      expect(await store.getMeta('tool-health')).toBe('{}');
+      expect(await store.getMeta('other')).toBe('ünïcødé 日本');
+    });
+
+    it('meta is independent of runs: appends leave it alone and it changes no run', async () => {
+      await store.putMeta('tool-health', 'v1');
+      await store.append(createRequest('r'));
+      expect(await store.getMeta('tool-health')).toBe('v1');
+      await store.putMeta('tool-health', 'v2');
+      expect((await store.getRun('r'))?.headSeq).toBe(0);
+      expect(await store.listRuns()).toHaveLength(1);
+    });
+
     it('a long run keeps a gapless chain across many batches', async () => {
       await store.append(createRequest('long'));
       let prev = (await store.read('long'))[0]?.hash ?? '';

@@ -219,6 +219,34 @@ describe('SqliteJournalStore', () => {
     expect(() => openSqliteStore(file)).toThrow(/table blobs is missing/);
   });
 
+  it('meta values survive close and reopen', async () => {
+    const file = freshFile();
+    const first = openSqliteStore(file);
+    await first.putMeta('tool-health', '{"a":{"consecutiveFailures":3,"openedAt":1}}');
+    await first.close();
+    const second = openSqliteStore(file);
+    expect(await second.getMeta('tool-health')).toBe(
+      '{"a":{"consecutiveFailures":3,"openedAt":1}}',
+    );
+    await second.close();
+  });
+
+  it('a schema-2 journal from before the meta table gets one when opened, its runs untouched', async () => {
+    const file = freshFile();
+    const first = openSqliteStore(file);
+    await first.append(createRequest('r'));
+    await first.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE meta');
+    db.close();
+    const second = openSqliteStore(file);
+    expect(await second.getMeta('tool-health')).toBeUndefined();
+    await second.putMeta('tool-health', '{}');
+    expect(await second.getMeta('tool-health')).toBe('{}');
+    expect((await second.getRun('r'))?.headSeq).toBe(0);
+    await second.close();
+  });
+
   it('a journal from a newer schema version is refused with StoreVersionError', async () => {
     const file = freshFile();
     await openSqliteStore(file).close();
