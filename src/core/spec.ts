@@ -16,10 +16,11 @@ export const STEP_KINDS = [
   'parallel',
   'workflow',
   'approval',
+  'route',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 /** Kinds that later releases add; named here so the error for them says "not yet" rather than "unknown". */
-export const RESERVED_STEP_KINDS = ['route', 'vote'] as const;
+export const RESERVED_STEP_KINDS = ['vote'] as const;
 
 const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const StepId = z
@@ -112,6 +113,69 @@ export interface ApprovalStepSpec extends StepCommon {
   message: string;
 }
 
+/**
+ * A node of a route's tool graph: a tool the route may call, with the attributes the edge weight
+ * (Eq. 1, routing/weight.ts) reads. Absent attributes take the paper's defaults (latency 100 ms,
+ * reliability 0.99, rate-limit proximity 0), under which every edge weighs `cost / 0.99`.
+ */
+export interface ToolNodeSpec {
+  id: string;
+  /** The registered tool this node calls; defaults to `id`. The start node is never called. */
+  tool?: string | undefined;
+  /** Typical latency in milliseconds (default 100). */
+  latencyMs?: number | undefined;
+  /** Probability a call succeeds, 0..1 (default 0.99). */
+  reliability?: number | undefined;
+  /** How close the tool is to its rate limit: 0 far, 1 at the limit (default 0). */
+  rateLimitProximity?: number | undefined;
+}
+
+/** A directed edge: after `from` has run, `to` may run, at base cost `cost` (≥ 0). */
+export interface ToolEdgeSpec {
+  from: string;
+  to: string;
+  cost: number;
+}
+
+export interface ToolGraphSpec {
+  nodes: ToolNodeSpec[];
+  edges: ToolEdgeSpec[];
+}
+
+/**
+ * A route as a spec writes it (the pure router's input, routing/). `start` is an entry point that
+ * is never called (the paper's `Start`); every other node on the path is called, the goal included.
+ */
+export interface RouteSpec {
+  graph: ToolGraphSpec;
+  start: string;
+  goal: string;
+  /** Tool failures tolerated before escalating: the (maxRetries + 1)-th failure escalates (default 3). */
+  maxRetries?: number | undefined;
+  /**
+   * When at least this many of the route's tools are already known to be down at the start, the
+   * model is consulted once on feasibility before anything runs (default 3, the paper's pre-flight;
+   * 0 turns it off).
+   */
+  preflightThreshold?: number | undefined;
+}
+
+/**
+ * Self-healing tool routing (docs/routing.md): the shortest path through a tool graph, re-planned
+ * around tools that fail or whose circuit breaker is open; the model is asked only when no path is
+ * left. Every node's tool receives the step's resolved `input`; `request` feeds the monitors.
+ */
+export interface RouteStepSpec extends StepCommon, RouteSpec {
+  kind: 'route';
+  maxRetries: number;
+  preflightThreshold: number;
+  input?: JsonValue | undefined;
+  /** Resolves to `{ text?, amount?, riskFlags? }`: what the intent and risk monitors read. */
+  request?: JsonValue | undefined;
+  /** The model asked on escalation and on the pre-flight consult (default 'default'). */
+  model?: string | undefined;
+}
+
 export type StepSpec =
   | ToolStepSpec
   | AgentStepSpec
@@ -120,7 +184,8 @@ export type StepSpec =
   | MapStepSpec
   | ParallelStepSpec
   | WorkflowStepSpec
-  | ApprovalStepSpec;
+  | ApprovalStepSpec
+  | RouteStepSpec;
 
 export interface WorkflowSpec {
   name: string;
@@ -218,6 +283,44 @@ const ApprovalStep = z.strictObject({
   message: z.string().default('Approve to continue'),
 });
 
+const ToolNode = z.strictObject({
+  id: z.string().min(1).describe('The node id, unique in the graph'),
+  tool: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The registered tool this node calls (default: its id)'),
+  latencyMs: z.number().optional().describe('Typical latency in ms (default 100)'),
+  reliability: z.number().optional().describe('Probability a call succeeds, 0..1 (default 0.99)'),
+  rateLimitProximity: z
+    .number()
+    .optional()
+    .describe('How close the tool is to its rate limit, 0..1 (default 0)'),
+});
+const ToolEdge = z.strictObject({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  cost: z.number().describe('Base cost, 0 or more'),
+});
+const RouteStep = z.strictObject({
+  ...common,
+  kind: z.literal('route'),
+  graph: z.strictObject({
+    nodes: z.array(ToolNode).min(1),
+    edges: z.array(ToolEdge),
+  }),
+  start: z.string().min(1).describe('The entry node (never called)'),
+  goal: z.string().min(1).describe('The node whose call ends the route'),
+  maxRetries: z.number().default(3).describe('Tool failures tolerated before escalating'),
+  preflightThreshold: z
+    .number()
+    .default(3)
+    .describe('Tools already down at the start that trigger a pre-flight consult (0: never)'),
+  input: Template.optional().describe("Every node's tool receives this"),
+  request: Template.optional().describe('{ text?, amount?, riskFlags? } for the monitors'),
+  model: z.string().optional().describe('Asked on escalation (default "default")'),
+});
+
 export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ToolStep,
   AgentStep,
@@ -227,6 +330,7 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ParallelStep,
   WorkflowStep,
   ApprovalStep,
+  RouteStep,
 ]);
 
 export const WorkflowSchema: z.ZodType<WorkflowSpec> = z

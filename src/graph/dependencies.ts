@@ -69,6 +69,10 @@ export function allReferences(step: StepSpec, options: ReferenceOptions = {}): S
     case 'map':
       fromTemplate(step.items);
       break;
+    case 'route':
+      fromTemplate(step.input);
+      fromTemplate(step.request);
+      break;
     case 'loop':
       if (step.until !== undefined) fromExpression(step.until);
       break;

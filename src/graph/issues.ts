@@ -40,7 +40,26 @@ export const SPEC_ISSUE_CODES = [
   'SPEC_WORKFLOW_NAME_CONFLICT',
   'SPEC_WORKFLOW_NAME_MISMATCH',
   'SPEC_NESTED_WORKFLOWS',
+  // route steps (graph/route.ts)
+  'ROUTE_DUPLICATE_NODE',
+  'ROUTE_UNKNOWN_NODE',
+  'ROUTE_NEGATIVE_COST',
+  'ROUTE_OUT_OF_RANGE',
+  'ROUTE_START_IS_GOAL',
+  'ROUTE_UNREACHABLE_GOAL',
 ] as const;
+
+/** The problems a route's tool graph can have (graph/route.ts validateRoute). */
+export const ROUTE_ISSUE_CODES = [
+  'ROUTE_DUPLICATE_NODE',
+  'ROUTE_UNKNOWN_NODE',
+  'ROUTE_NEGATIVE_COST',
+  'ROUTE_OUT_OF_RANGE',
+  'ROUTE_START_IS_GOAL',
+  'ROUTE_UNREACHABLE_GOAL',
+] as const satisfies ReadonlyArray<(typeof SPEC_ISSUE_CODES)[number]>;
+
+export type RouteIssueCode = (typeof ROUTE_ISSUE_CODES)[number];
 
 export type SpecIssueCode = (typeof SPEC_ISSUE_CODES)[number];
 
@@ -61,6 +80,19 @@ export interface SpecIssue {
   file?: string;
   line?: number;
   column?: number;
+}
+
+/** A problem of a route's tool graph: a SpecIssue with a route code, reported beside the others. */
+export interface RouteIssue {
+  code: RouteIssueCode;
+  message: string;
+  /** e.g. `steps[2].graph.edges[3].to`, relative to the document the route sits in. */
+  path: string;
+  /** The value found at `path` (absent when the field is missing). */
+  value?: unknown;
+  /** What would have been accepted, in words. */
+  expected?: string;
+  hint?: string;
 }
 
 export type PathSegment = string | number;

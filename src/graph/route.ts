@@ -1,7 +1,6 @@
-import { formatPath, type PathSegment } from '../graph/issues.js';
-import { didYouMean } from '../graph/suggest.js';
-import type { RouteIssue, RouteIssueCode } from './errors.js';
-import type { RouteSpec } from './graph.js';
+import type { RouteSpec } from '../core/spec.js';
+import { formatPath, type PathSegment, type RouteIssue, type RouteIssueCode } from './issues.js';
+import { didYouMean } from './suggest.js';
 
 /**
  * Semantic checks of a route: node ids unique, edges and start/goal naming nodes that exist,

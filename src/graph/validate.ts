@@ -12,6 +12,7 @@ import { jsonSchemaProblems } from './json-schema-check.js';
 import { closest, didYouMean } from './suggest.js';
 import { walkTemplate } from './template-walk.js';
 import { findCycles } from './cycles.js';
+import { validateRoute } from './route.js';
 import { allReferences } from './dependencies.js';
 import { nestedBlocks, type BlockRole } from './walk.js';
 
@@ -194,13 +195,21 @@ class WorkflowChecker {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'retry'], {
         message: `retry does not apply to a ${step.kind} step`,
         expected: 'retry on tool, agent and workflow steps',
-        hint: 'put retry on the steps inside it',
+        hint:
+          step.kind === 'route'
+            ? 'a route reroutes around a failed tool instead of retrying it; maxRetries bounds the failures'
+            : 'put retry on the steps inside it',
       });
     }
-    if (step.timeoutMs !== undefined && step.kind !== 'tool' && step.kind !== 'agent') {
+    if (
+      step.timeoutMs !== undefined &&
+      step.kind !== 'tool' &&
+      step.kind !== 'agent' &&
+      step.kind !== 'route'
+    ) {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'timeoutMs'], {
         message: `timeoutMs does not apply to a ${step.kind} step`,
-        expected: 'timeoutMs on tool and agent steps (it bounds each call)',
+        expected: 'timeoutMs on tool, agent and route steps (it bounds each call)',
         hint: 'put timeoutMs on the calls inside it',
       });
     }
@@ -246,6 +255,12 @@ class WorkflowChecker {
         break;
       case 'map':
         this.checkTemplate(step.items, [...path, 'items'], own);
+        break;
+      case 'route':
+        this.checkTemplate(step.input, [...path, 'input'], own);
+        this.checkTemplate(step.request, [...path, 'request'], own);
+        // Route issues are spec issues with paths into this document (steps[2].graph.edges[0].to).
+        this.issues.push(...validateRoute(step, path));
         break;
       case 'loop':
         if (step.until !== undefined) {

@@ -1,32 +1,11 @@
 import { SwitchyardError } from '../core/errors.js';
+import type { RouteIssue } from '../graph/issues.js';
 
 /**
- * The problems a route's tool graph can have. They share SpecIssue's shape (code, message, path,
- * value, expected, hint) so the spec validator can list them beside its own issues when the `route`
- * step kind is wired in; the codes stay here because only this layer knows what a tool graph is.
+ * The problems a route's tool graph can have. They are spec issues (graph/issues.ts): the `route`
+ * step kind's validation reports them beside the others, with paths into the workflow document.
  */
-export const ROUTE_ISSUE_CODES = [
-  'ROUTE_DUPLICATE_NODE',
-  'ROUTE_UNKNOWN_NODE',
-  'ROUTE_NEGATIVE_COST',
-  'ROUTE_OUT_OF_RANGE',
-  'ROUTE_START_IS_GOAL',
-  'ROUTE_UNREACHABLE_GOAL',
-] as const;
-
-export type RouteIssueCode = (typeof ROUTE_ISSUE_CODES)[number];
-
-export interface RouteIssue {
-  code: RouteIssueCode;
-  message: string;
-  /** e.g. `steps[2].graph.edges[3].to`, relative to the document the route sits in. */
-  path: string;
-  /** The value found at `path` (absent when the field is missing). */
-  value?: unknown;
-  /** What would have been accepted, in words. */
-  expected?: string;
-  hint?: string;
-}
+export { ROUTE_ISSUE_CODES, type RouteIssue, type RouteIssueCode } from '../graph/issues.js';
 
 /** A route was compiled from a spec that has problems; every problem is listed in `issues`. */
 export class RouteInvalidError extends SwitchyardError {

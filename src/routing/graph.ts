@@ -1,48 +1,11 @@
-/**
- * A node of a route's tool graph: a tool the route may call, with the attributes the edge weight
- * (Eq. 1, weight.ts) reads. Absent attributes take the paper's defaults, under which every edge
- * weighs `cost / 0.99`.
- */
-export interface ToolNodeSpec {
-  id: string;
-  /** The registered tool this node calls; defaults to `id`. The start node is never called. */
-  tool?: string;
-  /** Typical latency in milliseconds (default 100). */
-  latencyMs?: number;
-  /** Probability a call succeeds, 0..1 (default 0.99). */
-  reliability?: number;
-  /** How close the tool is to its rate limit: 0 far, 1 at the limit (default 0). */
-  rateLimitProximity?: number;
-}
-
-/** A directed edge: after `from` has run, `to` may run, at base cost `cost` (≥ 0). */
-export interface ToolEdgeSpec {
-  from: string;
-  to: string;
-  cost: number;
-}
-
-export interface ToolGraphSpec {
-  nodes: ToolNodeSpec[];
-  edges: ToolEdgeSpec[];
-}
+import type { ToolGraphSpec } from '../core/spec.js';
 
 /**
- * A route as a spec writes it. `start` is an entry point that is never called (the paper's
- * `Start`); every other node on the path is called, the goal included.
+ * The spec types of a route (tool nodes with their Eq. 1 attributes, edges, start and goal) live in
+ * core/spec.ts beside the `route` step kind that embeds them; they are re-exported here for the
+ * router's callers.
  */
-export interface RouteSpec {
-  graph: ToolGraphSpec;
-  start: string;
-  goal: string;
-  /** Tool failures tolerated before escalating: the (maxRetries + 1)-th failure escalates (default 3). */
-  maxRetries?: number;
-  /**
-   * When at least this many of the route's tools are already known to be down at the start, the
-   * model is consulted once on feasibility before anything runs (default 3, the paper's pre-flight).
-   */
-  preflightThreshold?: number;
-}
+export type { RouteSpec, ToolEdgeSpec, ToolGraphSpec, ToolNodeSpec } from '../core/spec.js';
 
 export const NODE_DEFAULTS = { latencyMs: 100, reliability: 0.99, rateLimitProximity: 0 } as const;
 export const ROUTE_DEFAULTS = { maxRetries: 3, preflightThreshold: 3 } as const;

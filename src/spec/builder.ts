@@ -108,6 +108,35 @@ export interface SubWorkflowConfig<
   input?: Template<I, Ids, V>;
 }
 
+export interface RouteConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** The tool graph: nodes (tools with their attributes) and directed edges with a base cost. */
+  graph: {
+    nodes: ReadonlyArray<{
+      id: string;
+      tool?: string;
+      latencyMs?: number;
+      reliability?: number;
+      rateLimitProximity?: number;
+    }>;
+    edges: ReadonlyArray<{ from: string; to: string; cost: number }>;
+  };
+  start: string;
+  goal: string;
+  maxRetries?: number;
+  preflightThreshold?: number;
+  /** What every node's tool receives. */
+  input?: Template<I, Ids, V>;
+  /** `{ text?, amount?, riskFlags? }` for the intent and risk monitors. */
+  request?: Template<I, Ids, V>;
+  /** The model asked when no path is left (default 'default'). */
+  model?: string;
+}
+
 export interface MapConfig<
   I,
   Ids extends string,
@@ -266,6 +295,38 @@ export class WorkflowBuilder<
       { id, kind: 'workflow', workflow: name, input: this.template(input) },
       common,
       [bundle],
+    );
+  }
+
+  /** A self-healing route through a tool graph (docs/routing.md). */
+  route<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: RouteConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { graph, start, goal, maxRetries, preflightThreshold, input, request, model, ...common } =
+      config;
+    const nodes = graph.nodes.map((node) => {
+      const copy: JsonObject = {};
+      // Plain JavaScript callers may write `tool: undefined`: leave such keys out, as YAML would.
+      for (const [key, value] of Object.entries(node) as Array<[string, JsonValue | undefined]>)
+        if (value !== undefined) copy[key] = value;
+      return copy;
+    });
+    const edges = graph.edges.map(({ from, to, cost }) => ({ from, to, cost }));
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      {
+        id,
+        kind: 'route',
+        graph: { nodes, edges },
+        start,
+        goal,
+        maxRetries,
+        preflightThreshold,
+        input: this.template(input),
+        request: this.template(request),
+        model,
+      },
+      common,
     );
   }
 

@@ -40,7 +40,125 @@ interface Row {
 const tool = (id: string, extra = ''): string =>
   `{ id: ${id}, kind: tool, tool: t${extra ? `, ${extra}` : ''} }`;
 
+/**
+ * A route step on fixed lines: 5 start, 6 goal, 9… one node per line, then `edges:` and one edge
+ * per line, then `extra` lines of the step.
+ */
+function routeYaml(
+  options: {
+    nodes?: string[];
+    edges?: string[];
+    start?: string;
+    goal?: string;
+    extra?: string[];
+  } = {},
+): string {
+  const nodes = options.nodes ?? [
+    '{ id: Start }',
+    '{ id: Stripe, tool: stripe.refund }',
+    '{ id: Goal, tool: notify }',
+  ];
+  const edges = options.edges ?? [
+    '{ from: Start, to: Stripe, cost: 1 }',
+    '{ from: Stripe, to: Goal, cost: 1 }',
+  ];
+  return [
+    'name: w',
+    'steps:',
+    '  - id: pay',
+    '    kind: route',
+    `    start: ${options.start ?? 'Start'}`,
+    `    goal: ${options.goal ?? 'Goal'}`,
+    '    graph:',
+    '      nodes:',
+    ...nodes.map((n) => `        - ${n}`),
+    '      edges:',
+    ...edges.map((e) => `        - ${e}`),
+    ...(options.extra ?? []).map((line) => `    ${line}`),
+    '',
+  ].join('\n');
+}
+
 const rows: Row[] = [
+  {
+    name: 'route edge to a node that does not exist',
+    files: {
+      'main.yaml': routeYaml({
+        edges: ['{ from: Start, to: Stripe, cost: 1 }', '{ from: Stripe, to: Gaol, cost: 1 }'],
+      }),
+    },
+    code: 'ROUTE_UNKNOWN_NODE',
+    path: 'steps[0].graph.edges[1].to',
+    line: 14,
+    codes: ['ROUTE_UNREACHABLE_GOAL', 'ROUTE_UNKNOWN_NODE'],
+    mentions: 'did you mean "Goal"',
+  },
+  {
+    name: 'route with two nodes of one id',
+    files: {
+      'main.yaml': routeYaml({
+        nodes: ['{ id: Start }', '{ id: Stripe }', '{ id: Stripe, tool: other }', '{ id: Goal }'],
+      }),
+    },
+    code: 'ROUTE_DUPLICATE_NODE',
+    path: 'steps[0].graph.nodes[2].id',
+    line: 11,
+  },
+  {
+    name: 'route edge with a negative cost',
+    files: {
+      'main.yaml': routeYaml({
+        edges: ['{ from: Start, to: Stripe, cost: -1 }', '{ from: Stripe, to: Goal, cost: 1 }'],
+      }),
+    },
+    code: 'ROUTE_NEGATIVE_COST',
+    path: 'steps[0].graph.edges[0].cost',
+    line: 13,
+  },
+  {
+    name: 'route node reliability above 1',
+    files: {
+      'main.yaml': routeYaml({
+        nodes: ['{ id: Start }', '{ id: Stripe, reliability: 1.5 }', '{ id: Goal }'],
+      }),
+    },
+    code: 'ROUTE_OUT_OF_RANGE',
+    path: 'steps[0].graph.nodes[1].reliability',
+    line: 10,
+  },
+  {
+    name: 'route whose goal is its start',
+    files: { 'main.yaml': routeYaml({ goal: 'Start' }) },
+    code: 'ROUTE_START_IS_GOAL',
+    path: 'steps[0].goal',
+    line: 6,
+  },
+  {
+    name: 'route goal no edge leads to',
+    files: {
+      'main.yaml': routeYaml({
+        edges: ['{ from: Start, to: Stripe, cost: 1 }', '{ from: Goal, to: Stripe, cost: 1 }'],
+      }),
+    },
+    code: 'ROUTE_UNREACHABLE_GOAL',
+    path: 'steps[0].goal',
+    line: 6,
+  },
+  {
+    name: 'retry on a route step',
+    files: { 'main.yaml': routeYaml({ extra: ['retry: { maxAttempts: 3 }'] }) },
+    code: 'SPEC_FIELD_NOT_APPLICABLE',
+    path: 'steps[0].retry',
+    line: 15,
+    mentions: 'reroutes around a failed tool',
+  },
+  {
+    name: 'route request reading a step that does not exist',
+    files: { 'main.yaml': routeYaml({ extra: ['request: { text: $.steps.nope.output }'] }) },
+    code: 'SPEC_UNKNOWN_STEP',
+    path: 'steps[0].request.text',
+    line: 15,
+  },
   {
     name: 'YAML syntax error (unclosed flow sequence)',
     files: {
@@ -87,13 +205,13 @@ const rows: Row[] = [
     mentions: 'did you mean "tool"',
   },
   {
-    name: 'reserved kind route',
+    name: 'reserved kind vote',
     files: {
       'main.yaml': yaml`
       name: w
       steps:
         - id: a
-          kind: route
+          kind: vote
     `,
     },
     code: 'SPEC_KIND_NOT_AVAILABLE',

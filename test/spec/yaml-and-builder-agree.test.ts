@@ -172,6 +172,40 @@ const builders: Record<string, () => WorkflowSpec> = {
       .build();
   },
 
+  'route.yaml': () =>
+    workflow('refund-route')
+      .input<{ order: string; amount: number }>({
+        type: 'object',
+        properties: { order: { type: 'string' }, amount: { type: 'number' } },
+      })
+      .tool('lookup', { tool: 'orders.get', input: (r) => ({ id: r.input('order') }) })
+      .route('refund', {
+        graph: {
+          nodes: [
+            { id: 'Start' },
+            { id: 'Stripe', tool: 'stripe.refund', latencyMs: 250, reliability: 0.97 },
+            { id: 'Razorpay', tool: 'razorpay.refund', rateLimitProximity: 0.4 },
+            { id: 'Complete', tool: 'notify.done' },
+          ],
+          edges: [
+            { from: 'Start', to: 'Stripe', cost: 0.3 },
+            { from: 'Start', to: 'Razorpay', cost: 0.5 },
+            { from: 'Stripe', to: 'Complete', cost: 0.1 },
+            { from: 'Razorpay', to: 'Complete', cost: 0.1 },
+          ],
+        },
+        start: 'Start',
+        goal: 'Complete',
+        maxRetries: 2,
+        input: (r) => ({ order: r.step('lookup').output(), amount: r.input('amount') }),
+        request: (r) => ({ text: 'refund order', amount: r.input('amount') }),
+        model: 'fast',
+        timeoutMs: 5000,
+        onError: 'continue',
+      })
+      .output((r) => r.step('refund').output())
+      .build(),
+
   'retry-fallback.yaml': () =>
     workflow('resilient')
       .tool('fetch', {
