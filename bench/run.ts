@@ -3,7 +3,7 @@
 // hot one), then prints tables and writes bench/results/<YYYY-MM-DD>.json.
 //
 //   tsx bench/run.ts [--quick] [--rounds N] [--out FILE] [--dist] [--profile ID]... [--keep]
-//                    [--only REGEXP]...
+//                    [--only REGEXP]... [--cap SECONDS]
 //   tsx bench/run.ts --report FILE [--markdown]      re-render a results file
 //
 // The engine comparison (issue #4) needs the peers installed in bench/peers (`npm ci --prefix
@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { ChildFailure, ChildLine } from './lib/child.js';
+// The marker comparison children write on stderr around a capped run (bench/lib/plain-child.mjs).
+const CAP_MARK = '@@bench-cap';
 import { buildTables, renderMarkdown, renderText } from './lib/report.js';
 import {
   RESULTS_SCHEMA,
@@ -54,6 +56,8 @@ const { values: options } = parseArgs({
     markdown: { type: 'boolean', default: false },
     /** Run only the scenarios whose id matches one of these regular expressions. */
     only: { type: 'string', multiple: true, default: [] },
+    /** The cap on one run of a comparison child, in seconds (default: the sizes' capS). */
+    cap: { type: 'string' },
   },
 });
 
@@ -171,8 +175,41 @@ function runChild(
     });
     let stdout = '';
     let stderr = '';
+    // A capped run (comparison children): armed when the child says one started, disarmed when it
+    // says it ended; if the cap goes off first, the child is killed and reported as not finished.
+    interface Cap {
+      capS: number;
+      /** Steps of the capped run, and of the child's timed runs (more in a warm-up). */
+      steps: number;
+      timedSteps: number;
+    }
+    let cap: (Cap & { timer?: NodeJS.Timeout }) | undefined;
+    let capped: (Cap & { stepsDone: number; maxRssKb: number }) | undefined;
+    let stepsDone = 0;
+    let pending = '';
+    const onCapLine = (line: string): void => {
+      const [, what, rest] = line.split(' ', 3);
+      if (what === 'start') {
+        const started = JSON.parse(rest ?? '{}') as Cap;
+        stepsDone = 0;
+        cap = { ...started };
+        cap.timer = setTimeout(() => {
+          capped = { ...started, stepsDone, maxRssKb: peakRssKb(child.pid) };
+          child.kill('SIGKILL');
+        }, started.capS * 1000);
+      } else if (what === 'end') {
+        clearTimeout(cap?.timer);
+        cap = undefined;
+      } else if (what === 'progress') stepsDone = Number(rest);
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines)
+        if (line.startsWith(CAP_MARK)) onCapLine(line);
+        else stderr += `${line}\n`;
+    });
     const timeoutMs = def.timeoutS ? def.timeoutS(ctx) * 1000 : CHILD_TIMEOUT_MS;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -182,7 +219,30 @@ function runChild(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(cap?.timer);
       const childMs = Number(process.hrtime.bigint() - started) / 1e6;
+      if (capped) {
+        const { capS, steps, timedSteps, stepsDone: done, maxRssKb } = capped;
+        const warmup = steps < timedSteps ? ` (a ${steps}-step warm-up run)` : '';
+        resolve({
+          line: {
+            ok: true,
+            metrics: {
+              dnf: 1,
+              capS,
+              steps,
+              stepsDone: done,
+              // A run of the timed size takes at least the cap too: its µs/step is at least this,
+              // so a ratio against it is an upper bound.
+              stepUsAtLeast: (capS * 1e6) / timedSteps,
+            },
+            info: { dnf: `did not finish ${steps} steps in ${capS} s${warmup}, ${done}+ done` },
+            maxRssKb,
+          },
+          childMs,
+        });
+        return;
+      }
       const last = stdout
         .trim()
         .split('\n')
@@ -208,6 +268,19 @@ function runChild(
       reject(new Error(`${def.id} failed: ${why}\n${stderr.slice(-4000)}`));
     });
   });
+}
+
+/**
+ * The peak RSS of a running child (VmHWM, what its own resourceUsage().maxRSS would say), read
+ * before it is killed for outliving its cap. Linux only; NaN elsewhere.
+ */
+function peakRssKb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid ?? 0}/status`, 'utf8');
+    return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {
@@ -278,6 +351,7 @@ function cpuModel(): string {
 async function bench(): Promise<BenchResults> {
   const sizes: Sizes = { ...(options.quick ? QUICK : FULL) };
   if (options.rounds !== undefined) sizes.rounds = Math.max(1, Number(options.rounds));
+  if (options.cap !== undefined) sizes.capS = Number(options.cap);
   const startedAt = new Date();
   const loadavgStart = loadavg();
   const work = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
@@ -319,7 +393,7 @@ async function bench(): Promise<BenchResults> {
         `source ${options.dist ? 'dist' : 'src'}`,
     );
     if (selected.some((def) => def.entry.startsWith('peers/'))) ensurePeers();
-    if (selected.some((def) => def.runner === 'plain')) {
+    if (selected.some((def) => def.runner === 'plain' && def.engine === 'switchyard')) {
       const build = compileSwitchyard();
       compiled = build;
       compiledDir = build.dir;

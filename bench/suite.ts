@@ -458,6 +458,7 @@ const comparisonScenarios: ScenarioDef[] = [
       mode: 'resume',
       size: ctx.sizes.crashSteps,
       killAt: ctx.sizes.crashKillAt,
+      capS: ctx.sizes.capS,
       runId: RUN_ID,
       dir: ctx.dir,
     }),

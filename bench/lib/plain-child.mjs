@@ -61,42 +61,29 @@ export function median(values) {
 }
 
 /**
- * A run that has not finished `capS` seconds after it started is reported, not waited for: the
- * child prints a result line saying so (with how many steps it had done) and exits. Cheaper to
- * read than a stuck child, and the cap is in the results.
- *
- * @param {number} capS
- * @param {() => ChildResult} report what to print if the cap is reached
- * @returns {() => void} disarms the cap
+ * The cap on a run is kept by the orchestrator, not by the child: an engine that never yields to
+ * the event loop's timers during a run (LangGraph's in-memory loop runs on promise jobs alone) would
+ * never see a timer of its own fire. So the child says on stderr when a capped run starts and ends,
+ * and every 1,024 steps how far it is; the orchestrator arms the cap on the first line, and if the
+ * run outlives it, reads the child's peak RSS, kills it and reports "did not finish" with the
+ * steps reached. One short write per 1,024 steps, the same for every engine.
  */
-export function armCap(capS, report) {
-  const timer = setTimeout(() => {
-    emit(report());
-    process.exit(0);
-  }, capS * 1000);
-  return () => clearTimeout(timer);
-}
+export const CAP_MARK = '@@bench-cap';
 
 /**
- * The result of a run that reached its cap: `dnf` = 1, the cap, and how far it got. stepUsAtLeast
- * is the cap over all the steps: the run's per-step time is at least that.
- *
  * @param {number} capS
- * @param {number} steps
- * @param {number} done
- * @param {number} elapsedUs
- * @returns {ChildResult}
+ * @param {number} steps steps of this run
+ * @param {number} timedSteps steps of the child's timed runs (more than `steps` in a warm-up)
  */
-export function dnf(capS, steps, done, elapsedUs) {
-  return {
-    metrics: {
-      dnf: 1,
-      capS,
-      steps,
-      stepsDone: done,
-      stepUsAtLeast: (capS * 1e6) / steps,
-      stepUsSoFar: done > 0 ? elapsedUs / done : capS * 1e6,
-    },
-    info: { dnf: `did not finish ${steps} steps in ${capS} s (${done} done)` },
-  };
+export function capStart(capS, steps, timedSteps = steps) {
+  writeSync(2, `${CAP_MARK} start ${JSON.stringify({ capS, steps, timedSteps })}\n`);
+}
+
+export function capEnd() {
+  writeSync(2, `${CAP_MARK} end\n`);
+}
+
+/** @param {number} steps steps done so far in the capped run */
+export function capProgress(steps) {
+  writeSync(2, `${CAP_MARK} progress ${steps}\n`);
 }

@@ -15,14 +15,15 @@
 //   build  — one durable loop run of `size` steps into journal.db (storage growth);
 //   crash  — a durable loop run that SIGKILLs its own process inside step killAt + 1;
 //   resume — a fresh process resumes that run by the engine's documented path and finishes it.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  armCap,
+  capEnd,
+  capProgress,
+  capStart,
   childArgs,
   collectGarbage,
   cpuSinceUs,
-  dnf,
   emit,
   median,
   runChild,
@@ -48,14 +49,6 @@ import {
 /** @param {Workload} workload @param {number} size @param {number} width */
 export function stepsOf(workload, size, width) {
   return workload === 'fanout' ? size * (width + 1) : size;
-}
-
-/** @param {string} file */
-function bytesOnDisk(file) {
-  let total = 0;
-  for (const suffix of ['', '-wal'])
-    if (existsSync(file + suffix)) total += statSync(file + suffix).size;
-  return total;
 }
 
 /** @param {Workload} workload @param {number} size @param {number} width @param {Final} final */
@@ -84,6 +77,7 @@ export async function main(adapter) {
       step() {
         firstStepUs ??= sinceUs(t0);
         calls++;
+        if ((calls & 1023) === 0) capProgress(calls);
         if (mode === 'crash' && calls === args.killAt + 1) {
           // Inside step killAt + 1: killAt steps have finished, this one is in flight.
           emit({
@@ -112,13 +106,13 @@ export async function main(adapter) {
         calls = 0;
         collectGarbage();
         const runSteps = stepsOf(workload, n, width);
+        capStart(capS, runSteps, steps);
         t0 = process.hrtime.bigint();
-        const disarm = armCap(capS, () => dnf(capS, runSteps, calls, sinceUs(t0)));
         const c0 = process.cpuUsage();
         const final = await adapter.execute(workflow, ctx, runId);
         const cpuUs = cpuSinceUs(c0);
         const wallUs = sinceUs(t0);
-        disarm();
+        capEnd();
         check(workload, n, width, final, calls);
         settings = (await adapter.settings?.(ctx)) ?? {};
         await adapter.close(ctx);
@@ -161,17 +155,11 @@ export async function main(adapter) {
       const file = join(args.dir, 'journal.db');
       const built = adapter.build('loop', size, 0, hooks);
       const ctx = await adapter.open('sqlite', file, built);
-      const disarm = armCap(capS, () => {
-        const partial = dnf(capS, size, calls, sinceUs(t0));
-        const bytes = bytesOnDisk(file);
-        partial.metrics.fileBytesSoFar = bytes;
-        partial.metrics.fileBytesPerStepSoFar = calls > 0 ? bytes / calls : Number.NaN;
-        return partial;
-      });
+      capStart(capS, size);
       t0 = process.hrtime.bigint();
       const final = await adapter.execute(built, ctx, args.runId);
       const us = sinceUs(t0);
-      disarm();
+      capEnd();
       check('loop', size, 0, final, calls);
       const settings = (await adapter.settings?.(ctx)) ?? {};
       await adapter.close(ctx);
@@ -197,8 +185,10 @@ export async function main(adapter) {
       const c0 = process.cpuUsage();
       const ctx = await adapter.open('sqlite', join(args.dir, 'journal.db'), built);
       const openUs = sinceUs(t0);
+      capStart(args.capS, size - killAt);
       const final = await adapter.resume(built, ctx, args.runId);
       const totalUs = sinceUs(t0);
+      capEnd();
       const cpu = process.cpuUsage(c0);
       await adapter.close(ctx);
       // The state must come out as if the run had never stopped; the steps run here say whether

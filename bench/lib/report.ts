@@ -161,7 +161,8 @@ export function buildTables(r: BenchResults): Table[] {
     notes: ['loadJournal reads the rows again (warm), checks the hash chain and parses each body.'],
   });
 
-  if (sc(cmpId('switchyard', 'chain', 'memory'))) tables.push(...comparisonTables(r));
+  if (Object.values(r.scenarios).some((s) => COMPARISON_WORKLOADS.has(s.workload)))
+    tables.push(...comparisonTables(r));
 
   tables.push({
     title: 'Goals',
@@ -216,14 +217,22 @@ export function renderMarkdown(tables: Table[]): string {
   return out.join('\n');
 }
 
+/** The workloads of issue #4's scenarios (bench/suite.ts). */
+const COMPARISON_WORKLOADS = new Set<string>([
+  ...WORKLOADS,
+  'storage',
+  'crash',
+  'resume-after-kill',
+  'cold-start',
+]);
+
 /** A scenario that hit its cap reads as that, with how far it got. */
 function dnfText(record: ScenarioRecord | undefined): string | undefined {
   const round = record?.rounds.find((x) => x.metrics.dnf === 1);
   if (!round) return undefined;
   const m = round.metrics;
-  const done = m.stepsDone ?? NaN;
-  const steps = m.steps ?? NaN;
-  return `did not finish in ${fmt(m.capS ?? NaN, 0)} s (${fmt(done, 0)} of ${fmt(steps, 0)} steps)`;
+  const done = fmt(m.stepsDone ?? NaN, 0);
+  return `did not finish in ${String(m.capS)} s (${done} of ${fmt(m.steps ?? NaN, 0)} steps done)`;
 }
 
 /** Issue #4: Switchyard against LangGraph.js and Mastra, one table per workload, then the rest. */
@@ -297,9 +306,7 @@ function comparisonTables(r: BenchResults): Table[] {
       storageRows.push([
         ENGINE_LABEL[engine],
         fmt(round?.steps ?? NaN, 0),
-        dnf
-          ? `${dnf}; ${fmt(round?.fileBytesPerStepSoFar ?? NaN, 0)} B/step so far`
-          : fmt(round?.fileBytesPerStep ?? NaN, 1),
+        dnf ?? fmt(round?.fileBytesPerStep ?? NaN, 1),
         dnf ? '–' : fmt(round?.dataBytesPerStep ?? NaN, 1),
         dnf ? '–' : fmt((round?.fileBytes ?? NaN) / 2 ** 20, 2),
         dnf ? '–' : fmt(round?.buildUsPerStep ?? NaN, 1),
