@@ -101,6 +101,16 @@ export interface RunCancelEvent extends EventBase {
   type: 'run-cancel';
   reason: string;
 }
+/**
+ * The health view a route step decides on: which of its tools have an open circuit breaker now.
+ * Read by the driver from the process's health table (never by the engine), and journaled, so
+ * replay re-derives every routing decision without reading health.
+ */
+export interface RouteHealthEvent extends EventBase {
+  type: 'route-health';
+  path: string;
+  down: string[];
+}
 
 export type WorldEvent =
   | RunStartEvent
@@ -113,7 +123,8 @@ export type WorldEvent =
   | ApprovalDecisionEvent
   | ChildRunEndEvent
   | OutcomeDecisionEvent
-  | RunCancelEvent;
+  | RunCancelEvent
+  | RouteHealthEvent;
 
 export interface StepStartEvent extends EventBase {
   type: 'step-start';
@@ -131,6 +142,8 @@ export interface ToolCallStartEvent extends EventBase {
   type: 'tool-call-start';
   path: string;
   tool: string;
+  /** For a route step: the node of its tool graph this call is for. */
+  node?: string;
   version?: string;
   attempt: number;
   key: string;
@@ -179,6 +192,75 @@ export interface OutcomeUnknownEvent extends EventBase {
   tool: string;
   key: string;
 }
+/** A route step asks the driver for the health of its tools; answered by `route-health`. */
+export interface RouteObserveEvent extends EventBase {
+  type: 'route-observe';
+  path: string;
+  tools: string[];
+}
+/** The pre-flight rule fired: enough of the route's tools are down to ask the model first. */
+export interface RouteConsultEvent extends EventBase {
+  type: 'route-consult';
+  path: string;
+  reason: 'preflight';
+  down: string[];
+}
+/** A (re-)plan: the cheapest path from `from` to the goal, as node ids, and its cost. */
+export interface RoutePlanEvent extends EventBase {
+  type: 'route-plan';
+  path: string;
+  from: string;
+  nodes: string[];
+  cost: number;
+}
+/** The router goes ahead with `node`, and the monitor that won before the call. */
+export interface RouteCallEvent extends EventBase {
+  type: 'route-call';
+  path: string;
+  node: string;
+  tool: string;
+  monitor: 'intent' | 'risk' | 'tool-health' | 'progress';
+  priority: number;
+}
+/** A node is blocked for the rest of the route: its breaker was open (tool-down) or it failed. */
+export interface RouteRerouteEvent extends EventBase {
+  type: 'route-reroute';
+  path: string;
+  node: string;
+  tool: string;
+  cause: 'tool-down' | 'tool-failed';
+  message: string | null;
+}
+/** No way forward: the model is asked to demote the goal or hand off to a human. */
+export interface RouteEscalateEvent extends EventBase {
+  type: 'route-escalate';
+  path: string;
+  reason: 'no-path' | 'retries-exhausted';
+  /** The node the route had reached (the router's `at`). */
+  from: string;
+  completed: string[];
+  failed: string | null;
+}
+export type RouteOutcomeRecord =
+  | { status: 'reached'; path: string[] }
+  | {
+      status: 'demoted';
+      goal: string;
+      reason: 'no-path' | 'retries-exhausted' | 'preflight';
+      completed: string[];
+    }
+  | {
+      status: 'escalated';
+      message: string;
+      reason: 'no-path' | 'retries-exhausted' | 'preflight';
+      completed: string[];
+    };
+export interface RouteEndEvent extends EventBase {
+  type: 'route-end';
+  path: string;
+  outcome: RouteOutcomeRecord;
+}
+
 export interface RunEndEvent extends EventBase {
   type: 'run-end';
   status: 'completed' | 'failed' | 'cancelled';
@@ -196,6 +278,13 @@ export type DecisionEvent =
   | ApprovalRequestEvent
   | ChildRunStartEvent
   | OutcomeUnknownEvent
+  | RouteObserveEvent
+  | RouteConsultEvent
+  | RoutePlanEvent
+  | RouteCallEvent
+  | RouteRerouteEvent
+  | RouteEscalateEvent
+  | RouteEndEvent
   | RunEndEvent;
 
 export type JournalEvent = WorldEvent | DecisionEvent;
@@ -216,6 +305,7 @@ const WORLD_TYPES: ReadonlySet<string> = new Set([
   'child-run-end',
   'outcome-decision',
   'run-cancel',
+  'route-health',
 ]);
 
 export function isWorldEvent(event: JournalEvent): event is WorldEvent {

@@ -1,6 +1,7 @@
 import type { Failure } from '../core/errors.js';
 import type {
   DecisionEvent,
+  RouteOutcomeRecord,
   RunStartEvent,
   ToolCallStartEvent,
   Unsequenced,
@@ -9,10 +10,26 @@ import type {
 import { sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
 import type { AgentStepSpec, ToolStepSpec } from '../core/spec.js';
+import type { Route } from '../routing/compile.js';
+import type { RouteRequest } from '../routing/monitors.js';
+import {
+  advanceRoute,
+  startRoute,
+  type ConsultAnswer,
+  type EscalationAnswer,
+  type Observation,
+  type RouteAction,
+  type RouteDecision,
+  type RouteInput,
+  type RouteOutcome,
+  type RouteState,
+  type RouteStep,
+} from '../routing/router.js';
 import { backoffDelay } from './backoff.js';
 import { parseModelOutput } from './model-output.js';
 import { planWorkflow, type PlannedBlock, type PlannedStep, type WorkflowPlan } from './plan.js';
 import { renderPrompt } from './prompt.js';
+import { readRouteAnswer, routeQuestion } from './route-model.js';
 import {
   evaluateExpression,
   isSyncTemplate,
@@ -26,7 +43,20 @@ import {
 
 export type Decision = Unsequenced<DecisionEvent>;
 type NodeState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
-type Waiting = 'tool' | 'model' | 'timer' | 'approval' | 'child' | 'outcome';
+type Waiting = 'tool' | 'model' | 'timer' | 'approval' | 'child' | 'outcome' | 'observe';
+
+/**
+ * A route step's progress, plain JSON (it is part of the snapshot): the router's state, the input
+ * waiting for the next health view, the last view (a model's answer is fed with it), and the
+ * outputs of the nodes that completed, in order.
+ */
+interface RouteRun {
+  request: RouteRequest;
+  state: RouteState | null;
+  pending: RouteInput | null;
+  observation: Observation | null;
+  outputs: Array<[string, JsonValue]>;
+}
 
 interface ScopeVars {
   item?: JsonValue;
@@ -110,6 +140,8 @@ class StepNode {
   // fallback
   fallback: StepNode | null = null;
   originalError: Failure | null = null;
+  // route (created when the route step starts)
+  route: RouteRun | null = null;
 
   constructor(
     readonly frame: Frame,
@@ -235,6 +267,7 @@ export class RunEngine {
     }
     node.branchResults = snap.branchResults;
     node.originalError = snap.originalError;
+    if (snap.route !== undefined) node.route = snap.route;
     if (snap.fallback) {
       if (!step.fallback) throw new SnapshotError(`step ${node.path} has no fallback in the plan`);
       node.fallback = this.restoreNode(snap.fallback, frame, step.fallback, node, byPath);
@@ -311,14 +344,27 @@ export class RunEngine {
       case 'tool-call-end':
         if (node.waiting !== 'tool' || event.attempt !== node.attempt) return;
         this.release(node);
-        this.enqueue(() => this.settle(node, 'completed', event.output, null, false));
+        if (node.route) this.enqueue(() => this.routeToolDone(node, true, event.output, ''));
+        else this.enqueue(() => this.settle(node, 'completed', event.output, null, false));
         return;
       case 'tool-call-error':
       case 'model-call-error': {
         const expected = event.type === 'tool-call-error' ? 'tool' : 'model';
         if (node.waiting !== expected || event.attempt !== node.attempt) return;
         this.release(node);
-        this.enqueue(() => this.attemptFailed(node, event.error));
+        if (node.route && expected === 'tool') {
+          const message = event.error.message;
+          this.enqueue(() => this.routeToolDone(node, false, null, message));
+        } else if (node.route) {
+          // A model that cannot be asked is no answer: hand off, visibly, rather than guess.
+          const answer: EscalationAnswer = {
+            kind: 'escalate',
+            message: `the model could not be asked (${event.error.type}: ${event.error.message})`,
+          };
+          this.enqueue(() => this.routeAnswered(node, answer));
+        } else {
+          this.enqueue(() => this.attemptFailed(node, event.error));
+        }
         return;
       }
       case 'tool-call-interrupted':
@@ -329,6 +375,11 @@ export class RunEngine {
       case 'model-call-end': {
         if (node.waiting !== 'model' || event.attempt !== node.attempt) return;
         this.release(node);
+        if (node.route) {
+          const { text } = event;
+          this.enqueue(() => this.routeModelAnswered(node, text));
+          return;
+        }
         const parsed = parseModelOutput(node.step.spec as AgentStepSpec, event.text);
         this.enqueue(() =>
           parsed.ok
@@ -376,6 +427,13 @@ export class RunEngine {
         this.release(node);
         this.enqueue(() => this.outcomeDecided(node, event.action, event.value));
         return;
+      case 'route-health': {
+        if (node.waiting !== 'observe') return;
+        this.release(node);
+        const observation: Observation = { down: event.down };
+        this.enqueue(() => this.routeObserved(node, observation));
+        return;
+      }
     }
   }
 
@@ -424,6 +482,8 @@ export class RunEngine {
         return this.startBranch(node);
       case 'parallel':
         return this.startParallel(node);
+      case 'route':
+        return this.resolveRoute(node);
     }
   }
 
@@ -638,6 +698,17 @@ export class RunEngine {
       this.wait(node, 'tool', this.reissue(node, call));
       return;
     }
+    if (node.route) {
+      // For a route, the operator settles the node's call, not the step: the route goes on.
+      return action === 'complete'
+        ? this.routeToolDone(node, true, value ?? null, '')
+        : this.routeToolDone(
+            node,
+            false,
+            null,
+            `the outcome of ${call.tool} was unknown and an operator marked it failed`,
+          );
+    }
     if (action === 'complete') return this.settle(node, 'completed', value ?? null, null, false);
     return this.failStep(node, {
       type: 'outcome-unknown',
@@ -664,6 +735,224 @@ export class RunEngine {
     };
     node.lastCall = next;
     return next;
+  }
+
+  // ---- routes -------------------------------------------------------------------------------
+  //
+  // A route step runs the pure router (routing/router.ts) one step per world event: each tool
+  // result is followed by a fresh health view (route-observe → route-health, read by the driver
+  // and journaled), then the router advances and its decisions are journaled before its action
+  // (a node's tool call, a model question, or the end) is taken. A node's call is an ordinary
+  // tool-call-start with the node named and its own attempt number, so idempotency keys are
+  // unique; a failure goes to the router at once (it reroutes; maxRetries bounds it).
+
+  private resolveRoute(node: StepNode): void | Promise<void> {
+    const step = node.step;
+    const request = step.request as CompiledTemplate;
+    const env = node.frame.env;
+    if (isSyncTemplate(step.input) && isSyncTemplate(request)) {
+      let value: JsonValue;
+      try {
+        node.input = resolveSync(step.input, env);
+        value = resolveSync(request, env);
+      } catch (error) {
+        return this.failStep(node, inputFailure(error));
+      }
+      return this.routeStarted(node, value);
+    }
+    return this.resolve(env, step.input)
+      .then((input) => {
+        node.input = input;
+        return this.resolve(env, request);
+      })
+      .then(
+        (value) => this.routeStarted(node, value),
+        (error: unknown) => this.failStep(node, inputFailure(error)),
+      );
+  }
+
+  private routeStarted(node: StepNode, value: JsonValue): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const request = routeRequest(value);
+    if (typeof request === 'string')
+      return this.failStep(node, { type: 'input-error', message: request, retryable: false });
+    node.route = { request, state: null, pending: null, observation: null, outputs: [] };
+    this.observe(node);
+  }
+
+  private observe(node: StepNode): void {
+    this.wait(node, 'observe', {
+      type: 'route-observe',
+      at: this.at,
+      path: node.path,
+      tools: [...(node.step.route as Route).tools],
+    });
+  }
+
+  private routeObserved(node: StepNode, observation: Observation): void | Promise<void> {
+    const run = node.route as RouteRun;
+    if (node.state !== 'running') return;
+    const route = node.step.route as Route;
+    const step =
+      run.state === null
+        ? startRoute(route, run.request, observation)
+        : advanceRoute(route, run.state, run.pending as RouteInput, observation);
+    run.observation = observation;
+    run.pending = null;
+    return this.routeAct(node, step);
+  }
+
+  /** A node's call ended: remember its output, then look at health again before advancing. */
+  private routeToolDone(
+    node: StepNode,
+    ok: boolean,
+    output: JsonValue,
+    message: string,
+  ): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const run = node.route as RouteRun;
+    const id = (node.lastCall as Unsequenced<ToolCallStartEvent>).node as string;
+    if (ok) {
+      run.outputs = [...run.outputs, [id, output]];
+      run.pending = { type: 'tool-succeeded', node: id };
+      // The goal's success ends the route whatever the health: no view to ask for.
+      if (id === (node.step.route as Route).goal)
+        return this.routeObserved(node, run.observation as Observation);
+    } else {
+      run.pending = { type: 'tool-failed', node: id, message };
+    }
+    this.observe(node);
+  }
+
+  private routeModelAnswered(node: StepNode, text: string): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const run = node.route as RouteRun;
+    return this.routeAnswered(
+      node,
+      readRouteAnswer(node.step.route as Route, run.state as RouteState, text),
+    );
+  }
+
+  /** The model answered (or could not): advance on the health view the question was asked with. */
+  private routeAnswered(
+    node: StepNode,
+    answer: ConsultAnswer | EscalationAnswer,
+  ): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const run = node.route as RouteRun;
+    const state = run.state as RouteState;
+    const input: RouteInput =
+      state.phase === 'consulting'
+        ? { type: 'consulted', answer }
+        : { type: 'escalation-answered', answer: answer as EscalationAnswer };
+    const step = advanceRoute(
+      node.step.route as Route,
+      state,
+      input,
+      run.observation as Observation,
+    );
+    return this.routeAct(node, step);
+  }
+
+  /** Journals the router's decisions, then does what it asks. */
+  private routeAct(node: StepNode, step: RouteStep): void | Promise<void> {
+    const run = node.route as RouteRun;
+    run.state = step.state;
+    for (const decision of step.decisions) this.emit(routeEvent(decision, this.at, node.path));
+    const action = step.action;
+    switch (action.kind) {
+      case 'call':
+        return this.callRouteTool(node, action.node, action.tool);
+      case 'consult':
+      case 'escalate':
+        return this.askRouteModel(node, action);
+      case 'done':
+        return this.routeDone(node, action.outcome);
+    }
+  }
+
+  private callRouteTool(node: StepNode, id: string, tool: string): void | Promise<void> {
+    const info = this.start.tools[tool];
+    if (!info) {
+      return this.failStep(node, {
+        type: 'tool-not-found',
+        message: `tool '${tool}' of route node ${id} was not registered when the run started`,
+        retryable: false,
+      });
+    }
+    node.attempt += 1;
+    const timeoutMs = node.step.spec.timeoutMs;
+    const call: Unsequenced<ToolCallStartEvent> = {
+      type: 'tool-call-start',
+      at: this.at,
+      path: node.path,
+      tool,
+      ...(info.version === undefined ? {} : { version: info.version }),
+      node: id,
+      attempt: node.attempt,
+      key: idempotencyKey(this.runId, node.path, node.attempt),
+      input: node.input,
+      safe: info.retry === 'safe',
+      ...(timeoutMs === undefined ? {} : { timeoutAt: this.at + timeoutMs }),
+    };
+    node.lastCall = call;
+    this.wait(node, 'tool', call);
+  }
+
+  private askRouteModel(
+    node: StepNode,
+    action: Extract<RouteAction, { kind: 'consult' | 'escalate' }>,
+  ): void {
+    const run = node.route as RouteRun;
+    const spec = node.step.spec;
+    const question = routeQuestion(
+      node.step.route as Route,
+      run.state as RouteState,
+      action,
+      run.observation as Observation,
+    );
+    node.attempt += 1;
+    const timeoutMs = spec.timeoutMs;
+    this.wait(node, 'model', {
+      type: 'model-call-start',
+      at: this.at,
+      path: node.path,
+      attempt: node.attempt,
+      model: (spec.kind === 'route' ? spec.model : undefined) ?? 'default',
+      promptHash: sha256Hex(question.prompt),
+      request: { prompt: question.prompt, temperature: 0, outputSchema: question.outputSchema },
+      ...(timeoutMs === undefined ? {} : { timeoutAt: this.at + timeoutMs }),
+    });
+  }
+
+  private routeDone(node: StepNode, outcome: RouteOutcome): void | Promise<void> {
+    const run = node.route as RouteRun;
+    const completed = [...(run.state as RouteState).completed];
+    const outputs = Object.fromEntries(run.outputs) as Record<string, JsonValue>;
+    switch (outcome.status) {
+      case 'reached':
+        return this.settle(
+          node,
+          'completed',
+          { status: 'reached', path: [...outcome.path], completed, outputs },
+          null,
+          false,
+        );
+      case 'demoted':
+        return this.settle(
+          node,
+          'completed',
+          { status: 'demoted', goal: outcome.goal, reason: outcome.reason, completed, outputs },
+          null,
+          false,
+        );
+      case 'escalated':
+        return this.failStep(node, {
+          type: 'route-escalated',
+          message: `route escalated (${outcome.reason}): ${outcome.message}`,
+          retryable: false,
+        });
+    }
   }
 
   // ---- settling -----------------------------------------------------------------------------
@@ -953,6 +1242,8 @@ interface NodeSnapshot {
   originalError: Failure | null;
   fallback: NodeSnapshot | null;
   children: FrameSnapshot[];
+  /** Only on route steps that have started (absent otherwise, so other snapshots are unchanged). */
+  route?: RouteRun;
 }
 
 /** A snapshot that does not fit the plan it is restored against. */
@@ -997,6 +1288,7 @@ function snapshotNode(node: StepNode): NodeSnapshot {
     originalError: node.originalError,
     fallback: node.fallback ? snapshotNode(node.fallback) : null,
     children: [...node.children].map(snapshotFrame),
+    ...(node.route ? { route: node.route } : {}),
   };
 }
 
@@ -1021,6 +1313,94 @@ function isChild(decision: Decision, childRunId: string): boolean {
 
 export function idempotencyKey(runId: string, path: string, attempt: number): string {
   return sha256Hex(`${runId}\u0000${path}\u0000${attempt}`).slice(0, 32);
+}
+
+/** A router decision as a journal event of the route step at `path`. */
+function routeEvent(decision: RouteDecision, at: number, path: string): Decision {
+  switch (decision.type) {
+    case 'route-consult':
+      return { type: decision.type, at, path, reason: decision.reason, down: [...decision.down] };
+    case 'route-plan':
+      // `path` is the step's; the planned path is `nodes`.
+      return {
+        type: decision.type,
+        at,
+        path,
+        from: decision.from,
+        nodes: [...decision.path],
+        cost: decision.cost,
+      };
+    case 'route-call':
+      return {
+        type: decision.type,
+        at,
+        path,
+        node: decision.node,
+        tool: decision.tool,
+        monitor: decision.monitor,
+        priority: decision.priority,
+      };
+    case 'route-reroute':
+      return {
+        type: decision.type,
+        at,
+        path,
+        node: decision.node,
+        tool: decision.tool,
+        cause: decision.cause,
+        message: decision.message,
+      };
+    case 'route-escalate':
+      // The router's `at` (the node reached) is `from` here: `at` is the event's time.
+      return {
+        type: decision.type,
+        at,
+        path,
+        reason: decision.reason,
+        from: decision.at,
+        completed: [...decision.completed],
+        failed: decision.failed,
+      };
+    case 'route-end':
+      return { type: decision.type, at, path, outcome: outcomeRecord(decision.outcome) };
+  }
+}
+
+function outcomeRecord(outcome: RouteOutcome): RouteOutcomeRecord {
+  switch (outcome.status) {
+    case 'reached':
+      return { status: 'reached', path: [...outcome.path] };
+    case 'demoted':
+      return { ...outcome, completed: [...outcome.completed] };
+    case 'escalated':
+      return { ...outcome, completed: [...outcome.completed] };
+  }
+}
+
+/**
+ * A route's request as the monitors read it: `{ text?, amount?, riskFlags? }`, or null for none.
+ * Returns a message when the value does not fit.
+ */
+function routeRequest(value: JsonValue): RouteRequest | string {
+  if (value === null) return {};
+  const bad = (why: string): string =>
+    `a route's request must be { text?: string, amount?: number, riskFlags?: string[] }: ${why}`;
+  if (typeof value !== 'object' || Array.isArray(value))
+    return bad(`got ${Array.isArray(value) ? 'a list' : typeof value}`);
+  const request: { text?: string; amount?: number; riskFlags?: string[] } = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === null) continue;
+    if (key === 'text' && typeof field === 'string') request.text = field;
+    else if (key === 'amount' && typeof field === 'number') request.amount = field;
+    else if (
+      key === 'riskFlags' &&
+      Array.isArray(field) &&
+      field.every((f) => typeof f === 'string')
+    )
+      request.riskFlags = field;
+    else return bad(`"${key}" is ${JSON.stringify(field)}`);
+  }
+  return request;
 }
 
 function approvalOutput(event: {

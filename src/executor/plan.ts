@@ -1,5 +1,6 @@
 import type { BlockSpec, RetryPolicy, StepSpec, WorkflowSpec } from '../core/spec.js';
 import { blockDependencies } from '../graph/dependencies.js';
+import { compileRoute, type Route } from '../routing/compile.js';
 import {
   compileExpression,
   compileTemplate,
@@ -26,6 +27,9 @@ export interface PlannedStep {
   body?: PlannedBlock;
   branches?: Array<[string, PlannedBlock]>;
   fallback?: PlannedStep;
+  /** A route step's compiled tool graph (shared by every run of the plan) and request template. */
+  route?: Route;
+  request?: CompiledTemplate;
 }
 
 export interface PlannedBlock {
@@ -70,6 +74,10 @@ function planStep(spec: StepSpec, index: number): PlannedStep {
         block: planBlock(c),
       }));
       if (spec.default) step.defaultBlock = planBlock(spec.default);
+      break;
+    case 'route':
+      step.route = compileRoute(spec);
+      step.request = compileTemplate(spec.request);
       break;
     case 'parallel':
       step.branches = Object.keys(spec.branches)

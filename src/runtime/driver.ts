@@ -3,6 +3,7 @@ import type {
   ChildRunStartEvent,
   JournalEvent,
   ModelCallStartEvent,
+  RouteObserveEvent,
   RunEndEvent,
   RunStartEvent,
   TimerStartEvent,
@@ -38,10 +39,21 @@ export interface FaultHooks {
   afterEffect?(call: ToolCallStartEvent): void;
 }
 
+/**
+ * The process's tool health (runtime/health.ts): fed by every tool call's result, read when a route
+ * step asks for the health of its tools. `report` returns a promise only when it has something to
+ * persist (a breaker's record changed), so the common success costs nothing.
+ */
+export interface HealthPort {
+  down(tools: readonly string[], now: number): string[];
+  report(tool: string, ok: boolean, now: number): Promise<void> | undefined;
+}
+
 export interface DriverDeps {
   tools: ToolRegistry;
   models: ModelRegistry;
   clock: Clock;
+  health?: HealthPort;
   faults?: FaultHooks;
   onEvents?(runId: string, events: readonly JournalEvent[]): void;
   /**
@@ -238,12 +250,29 @@ export class RunDriver {
       case 'child-run-start':
         this.startChild(decision as ChildRunStartEvent);
         return;
+      case 'route-observe':
+        this.observe(decision as RouteObserveEvent);
+        return;
       case 'step-end':
         if (decision.status === 'cancelled') this.stopWork(decision.path);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * A route step asks which of its tools are down: the answer is read from the health table now
+   * and journaled as a world event, so the engine (and replay) never reads health itself.
+   */
+  private observe(request: RouteObserveEvent): void {
+    const now = this.deps.clock.now();
+    this.push({
+      type: 'route-health',
+      at: now,
+      path: request.path,
+      down: this.deps.health?.down(request.tools, now) ?? [],
+    });
   }
 
   /** A cancelled step's call is abandoned and its retry timer disarmed, so nothing waits on them. */
@@ -340,9 +369,18 @@ export class RunDriver {
         },
       }),
     );
-    if (result === ABORTED) return;
+    if (result === ABORTED) {
+      // A deadline is a failure of the tool; a cancellation says nothing about its health.
+      if (live.reason instanceof TimeoutSignal)
+        await this.deps.health?.report(call.tool, false, this.deps.clock.now());
+      return;
+    }
     this.deps.faults?.afterEffect?.(call);
     const at = this.deps.clock.now();
+    // Persisted before the result is journaled, so a run that saw the failure never outlives the
+    // record of it. Undefined (no await) unless a breaker's record changed.
+    const saved = this.deps.health?.report(call.tool, result.ok, at);
+    if (saved) await saved;
     if (result.ok) this.push({ type: 'tool-call-end', at, path, attempt, output: result.output });
     else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
   }

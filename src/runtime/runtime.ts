@@ -33,6 +33,8 @@ import { SimulatedModel } from '../providers/simulated.js';
 import { ToolRegistry } from '../tools/registry.js';
 import { randomIds, systemClock } from './clock.js';
 import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
+import { ToolHealthTable } from './health.js';
+import type { BreakerPolicy } from '../routing/breaker.js';
 import {
   InputInvalidError,
   RunBusyError,
@@ -66,6 +68,11 @@ export interface RuntimeOptions {
    * after 16 KiB). Resume restores the last checkpoint and replays only what came after it.
    */
   checkpointBytes?: number;
+  /**
+   * The circuit breakers' policy for this Runtime's tool health table (default: 3 consecutive
+   * failures open a breaker, which half-opens after 30 s).
+   */
+  breakerPolicy?: BreakerPolicy;
 }
 
 /** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */
@@ -91,6 +98,8 @@ export class Runtime {
   readonly store: JournalStore;
   readonly tools: ToolRegistry;
   readonly models: ModelRegistry;
+  /** Every tool's circuit breaker, shared by all runs of this Runtime and kept in its store. */
+  readonly health: ToolHealthTable;
   private readonly clock: Clock;
   private readonly ids: IdSource;
   private readonly warned = new Set<string>();
@@ -104,6 +113,9 @@ export class Runtime {
     if (!this.models.get('default')) this.models.register('default', new SimulatedModel());
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? randomIds;
+    this.health = new ToolHealthTable(options.store, options.breakerPolicy, (message) =>
+      options.onWarning?.(message),
+    );
   }
 
   /** Starts a run and drives it until it finishes or pauses (approval, outcome-unknown). */
@@ -150,6 +162,7 @@ export class Runtime {
   }
 
   private async launch(start: RunStartEvent): Promise<RunOutcome> {
+    await this.health.load();
     const journal = this.journalFor(start.runId, -1, '', {
       runId: start.runId,
       workflow: start.workflow,
@@ -176,6 +189,7 @@ export class Runtime {
     // A caller that just replayed the run to inspect it hands the result over: replaying a long
     // journal is the expensive part of deciding a run.
     const { engine, journal } = loaded ?? (await this.load(runId));
+    await this.health.load();
     const driver = this.driverFor(engine, journal);
     if (!engine.finished) {
       for (const event of inject) driver.push(event);
@@ -448,6 +462,7 @@ export class Runtime {
       tools: this.tools,
       models: this.models,
       clock: this.clock,
+      health: this.health,
       ...(this.options.faults ? { faults: this.options.faults } : {}),
       ...(this.options.onEvents
         ? { onEvents: (runId, events) => this.options.onEvents?.(runId, events) }
@@ -498,19 +513,30 @@ export class Runtime {
   private toolsFor(spec: WorkflowSpec): Record<string, ToolInfo> {
     const tools: Record<string, ToolInfo> = {};
     for (const { step, path } of allSteps(spec)) {
-      if (step.kind === 'agent') {
+      if (step.kind === 'agent' || step.kind === 'route') {
         const model = step.model ?? 'default';
         if (!this.models.get(model)) throw new ModelNotFoundError(model, path, this.models.names());
       }
-      if (step.kind !== 'tool' || tools[step.tool]) continue;
-      const tool = this.tools.get(step.tool);
-      if (!tool) throw new ToolNotFoundError(step.tool, path, this.tools.names());
-      tools[step.tool] = {
-        retry: tool.retry ?? 'unsafe',
-        ...(tool.version === undefined ? {} : { version: tool.version }),
-      };
+      if (step.kind === 'tool') this.recordTool(tools, step.tool, path);
+      if (step.kind === 'route') {
+        // Every node a route may call (the start never is), so a missing tool fails the start.
+        step.graph.nodes.forEach((node, index) => {
+          if (node.id !== step.start)
+            this.recordTool(tools, node.tool ?? node.id, `${path}.graph.nodes[${index}]`);
+        });
+      }
     }
     return tools;
+  }
+
+  private recordTool(tools: Record<string, ToolInfo>, name: string, path: string): void {
+    if (Object.hasOwn(tools, name)) return;
+    const tool = this.tools.get(name);
+    if (!tool) throw new ToolNotFoundError(name, path, this.tools.names());
+    tools[name] = {
+      retry: tool.retry ?? 'unsafe',
+      ...(tool.version === undefined ? {} : { version: tool.version }),
+    };
   }
 
   private async findPending(

@@ -10,7 +10,9 @@ import { RunEngine, type EngineSnapshot } from '../../src/executor/engine.js';
 import { planWorkflow } from '../../src/executor/plan.js';
 import { replayJournal } from '../../src/executor/replay.js';
 import type { WorkflowSpec } from '../../src/core/spec.js';
+import type { ModelProvider } from '../../src/core/ports.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import { ModelRegistry } from '../../src/providers/registry.js';
 import { loadJournal } from '../../src/runtime/journal.js';
 import { importRuns, type GoldenFile } from '../golden/golden-file.js';
 import { echoTool, harness, safeTool, workflow } from './harness.js';
@@ -110,6 +112,82 @@ describe('engine snapshots', () => {
     });
     expect(outcome.status).toBe('completed');
     expect(await checkEveryBoundary(store, outcome.runId)).toBeGreaterThan(10);
+  });
+
+  it('route steps (reroute, pre-emptive reroute, escalation and demotion) restore at every boundary', async () => {
+    const store = new MemoryJournalStore();
+    const answers: string[] = [];
+    const model: ModelProvider = {
+      specificationVersion: 'v1',
+      name: 'scripted',
+      async generate() {
+        answers.push('demote');
+        return {
+          text: '{"kind":"demote","goal":"A"}',
+          model: 'scripted',
+          usage: { inputTokens: 1, outputTokens: 1 },
+        };
+      },
+    };
+    const { runtime } = harness({
+      store,
+      models: new ModelRegistry().register('default', model),
+      tools: [
+        echoTool('a'),
+        safeTool('b', () => {
+          throw new Error('b is down');
+        }),
+        safeTool('c', () => {
+          throw new Error('c is down');
+        }),
+        echoTool('goal'),
+      ],
+    });
+    // Three failures of c (one per item) open its breaker: later items reroute around it unasked.
+    for (let i = 0; i < 3; i++) void runtime.health.report('c', false, 1_700_000_000_000);
+    const outcome = await runtime.start({
+      spec: workflow({
+        name: 'routes',
+        steps: [
+          {
+            id: 'each',
+            kind: 'map',
+            items: [1, 2],
+            concurrency: 2,
+            steps: [
+              {
+                id: 'go',
+                kind: 'route',
+                input: '$.item',
+                graph: {
+                  nodes: [
+                    { id: 'Start' },
+                    { id: 'A', tool: 'a' },
+                    { id: 'B', tool: 'b' },
+                    { id: 'C', tool: 'c' },
+                    { id: 'Goal', tool: 'goal' },
+                  ],
+                  edges: [
+                    { from: 'Start', to: 'A', cost: 1 },
+                    { from: 'A', to: 'B', cost: 1 },
+                    { from: 'A', to: 'C', cost: 2 },
+                    { from: 'B', to: 'Goal', cost: 1 },
+                    { from: 'C', to: 'Goal', cost: 1 },
+                  ],
+                },
+                start: 'Start',
+                goal: 'Goal',
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    expect(outcome.status).toBe('completed');
+    expect(answers).toEqual(['demote', 'demote']);
+    const events = await runtime.events(outcome.runId);
+    expect(events.some((e) => e.type === 'route-reroute' && e.cause === 'tool-down')).toBe(true);
+    expect(await checkEveryBoundary(store, outcome.runId)).toBeGreaterThan(5);
   });
 
   for (const file of files) {
