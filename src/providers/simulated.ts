@@ -1,6 +1,7 @@
 import { sha256Hex } from '../core/hash.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
 import type { ModelProvider, ModelRequest, ModelResponse } from '../core/ports.js';
+import type { Price } from './prices.js';
 
 /**
  * A seeded stand-in for a language model, for demos, tests and benchmarks without a provider. It is
@@ -14,8 +15,12 @@ export interface SimulatedModelOptions {
   seed?: number;
   /** Probability that a response is wrong or fails. */
   errorRate?: number;
+  /** Probability that a response is right: `1 - errorRate`, for profiles; errorRate wins if both. */
+  accuracy?: number;
   /** Latency in ms: a fixed number, or a uniform range. */
   latencyMs?: number | { min: number; max: number };
+  /** What this profile's tokens cost (USD per million), so budgets and cascades can be shown offline. */
+  price?: Price;
 }
 
 export class SimulatedProviderError extends Error {
@@ -96,6 +101,8 @@ function fromSchema(
 export class SimulatedModel implements ModelProvider {
   readonly specificationVersion = 'v1' as const;
   readonly name: string;
+  /** The profile's price, if it has one; tokens are counted as prompt/4 and text/4 characters. */
+  readonly price: Price | undefined;
   private readonly seed: number;
   private readonly errorRate: number;
   private readonly latency: { min: number; max: number };
@@ -103,7 +110,9 @@ export class SimulatedModel implements ModelProvider {
   constructor(options: SimulatedModelOptions = {}) {
     this.name = options.name ?? 'default';
     this.seed = options.seed ?? 0;
-    this.errorRate = options.errorRate ?? 0;
+    this.errorRate =
+      options.errorRate ?? (options.accuracy === undefined ? 0 : 1 - options.accuracy);
+    this.price = options.price;
     const latency = options.latencyMs ?? 0;
     this.latency = typeof latency === 'number' ? { min: latency, max: latency } : latency;
   }
