@@ -46,6 +46,40 @@ export {
 
 export { SimulatedModel, type SimulatedModelOptions } from './providers/simulated.js';
 export { ModelRegistry } from './providers/registry.js';
+export {
+  AiSdkModel,
+  openAIModel,
+  anthropicModel,
+  openAICompatibleModel,
+  createProviderModel,
+  describeWarning,
+  type AiSdkModelOptions,
+  type AiSdkModelResponse,
+  type CallHooks,
+  type ModelChunk,
+  type ProviderKind,
+  type ProviderModelConfig,
+  type ProviderModelSettings,
+  type OpenAIModelSettings,
+  type OpenAICompatibleModelSettings,
+} from './providers/ai-sdk.js';
+export {
+  ProviderError,
+  isProviderError,
+  PROVIDER_ERROR_CODES,
+  type ProviderErrorCode,
+} from './providers/errors.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryEvent } from './providers/retry.js';
+export {
+  PRICES,
+  PRICES_AS_OF,
+  lookupPrice,
+  priceOf,
+  priceOfProvider,
+  type Price,
+  type ModelCost,
+  type TokenUsage,
+} from './providers/prices.js';
 export { ToolRegistry, defineTool } from './tools/registry.js';
 
 export {

@@ -4,19 +4,91 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SwitchyardError } from '../core/errors.js';
-import type { ToolDefinition } from '../core/ports.js';
+import type { ModelProvider, ToolDefinition } from '../core/ports.js';
+import { createProviderModel, describeWarning, type ProviderKind } from '../providers/ai-sdk.js';
 import { ModelRegistry } from '../providers/registry.js';
 import { SimulatedModel } from '../providers/simulated.js';
 
 /** switchyard.config.yaml: where the journal lives, which tools exist, which models steps may name. */
-const SimulatedModelConfig = z.strictObject({
-  provider: z.literal('simulated'),
-  seed: z.number().int().optional(),
-  errorRate: z.number().min(0).max(1).optional(),
-  latencyMs: z
-    .union([z.number().min(0), z.strictObject({ min: z.number().min(0), max: z.number().min(0) })])
-    .optional(),
+const PriceConfig = z.strictObject({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
 });
+
+const LatencyConfig = z.union([
+  z.number().min(0),
+  z.strictObject({ min: z.number().min(0), max: z.number().min(0) }),
+]);
+
+/** A simulated model, optionally with a profile (accuracy or errorRate, price, latency). */
+const SimulatedModelConfig = z
+  .strictObject({
+    provider: z.literal('simulated'),
+    seed: z.number().int().optional(),
+    errorRate: z.number().min(0).max(1).optional(),
+    accuracy: z.number().min(0).max(1).optional(),
+    latencyMs: LatencyConfig.optional(),
+    price: PriceConfig.optional(),
+  })
+  .refine((model) => model.errorRate === undefined || model.accuracy === undefined, {
+    message: 'give errorRate or accuracy, not both (accuracy is 1 - errorRate)',
+  });
+
+/** Fields every real provider takes. */
+const providerFields = {
+  /** The provider's model id. */
+  model: z.string().min(1),
+  /** Name of the environment variable holding the API key (never the key itself). */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name, not a key')
+    .optional(),
+  baseURL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  stream: z.boolean().optional(),
+  maxRetries: z.number().int().min(0).max(10).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  price: PriceConfig.optional(),
+};
+
+const OpenAIModelConfig = z.strictObject({
+  provider: z.literal('openai'),
+  ...providerFields,
+  strictJsonSchema: z.boolean().optional(),
+});
+const AnthropicModelConfig = z.strictObject({
+  provider: z.literal('anthropic'),
+  ...providerFields,
+});
+const OpenAICompatibleModelConfig = z.strictObject({
+  provider: z.literal('openai-compatible'),
+  ...providerFields,
+  baseURL: z.url({
+    protocol: /^https?$/,
+    error: (issue) =>
+      issue.input === undefined
+        ? 'openai-compatible needs baseURL, the server API root (e.g. http://localhost:11434/v1)'
+        : 'expected an http(s) URL',
+  }),
+  structuredOutputs: z.boolean().optional(),
+});
+
+export const PROVIDERS = ['simulated', 'openai', 'anthropic', 'openai-compatible'] as const;
+
+const ModelConfig = z.discriminatedUnion(
+  'provider',
+  [SimulatedModelConfig, OpenAIModelConfig, AnthropicModelConfig, OpenAICompatibleModelConfig],
+  { error: `expected provider: ${PROVIDERS.join(' | ')}` },
+);
+export type ModelConfig = z.output<typeof ModelConfig>;
+
+/** The environment variable a provider's key is read from when `apiKeyEnv` is not given. */
+export const DEFAULT_API_KEY_ENV: Record<ProviderKind, string | undefined> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  // Local servers (Ollama, vLLM, LM Studio) usually need no key: send one only when named.
+  'openai-compatible': undefined,
+};
 
 export const ConfigSchema = z.strictObject({
   store: z.string().optional(),
@@ -25,7 +97,7 @@ export const ConfigSchema = z.strictObject({
       error: 'expected a module path or a list of module paths',
     })
     .optional(),
-  models: z.record(z.string(), SimulatedModelConfig).optional(),
+  models: z.record(z.string(), ModelConfig).optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
 
@@ -40,6 +112,28 @@ const NAMES = ['switchyard.config.yaml', 'switchyard.config.yml', 'switchyard.co
 export class ConfigError extends SwitchyardError {
   constructor(file: string, message: string, details: { path?: string; hint?: string } = {}) {
     super('CONFIG_INVALID', message, { file, ...details });
+  }
+}
+
+/**
+ * A model's API key is not in the environment. Names the model and the variable, never a value:
+ * keys live only in the environment and are handed straight to the provider.
+ */
+export class ModelKeyMissingError extends SwitchyardError {
+  readonly model: string;
+  readonly variable: string;
+  constructor(file: string | undefined, model: string, provider: string, variable: string) {
+    super(
+      'CONFIG_KEY_MISSING',
+      `model '${model}' (${provider}) reads its API key from the environment variable ${variable}, which is not set`,
+      {
+        ...(file === undefined ? {} : { file }),
+        path: `models.${model}.apiKeyEnv`,
+        hint: `export ${variable}=… before running, or set models.${model}.apiKeyEnv to the variable that holds the key`,
+      },
+    );
+    this.model = model;
+    this.variable = variable;
   }
 }
 
@@ -86,7 +180,7 @@ export function loadConfig(file: string | undefined, cwd: string): LoadedConfig 
       const where = issue.path.join('.');
       const what =
         issue.code === 'unrecognized_keys'
-          ? `unknown field(s) ${issue.keys.join(', ')} (expected store, tools, models)`
+          ? `unknown field(s) ${issue.keys.join(', ')} (expected ${expectedFields(raw, issue.path)})`
           : issue.message;
       return where ? `${where}: ${what}` : what;
     });
@@ -153,20 +247,94 @@ export async function loadTools(loaded: LoadedConfig): Promise<ToolDefinition[]>
   return tools;
 }
 
-export function buildModels(config: SwitchyardConfig, seed: number | undefined): ModelRegistry {
-  const registry = new ModelRegistry();
-  for (const [name, model] of Object.entries(config.models ?? {})) {
-    registry.register(
-      name,
-      new SimulatedModel({
-        name,
-        seed: seed ?? model.seed ?? 0,
-        ...(model.errorRate === undefined ? {} : { errorRate: model.errorRate }),
-        ...(model.latencyMs === undefined ? {} : { latencyMs: model.latencyMs }),
-      }),
-    );
+const MODEL_SCHEMAS = {
+  simulated: SimulatedModelConfig,
+  openai: OpenAIModelConfig,
+  anthropic: AnthropicModelConfig,
+  'openai-compatible': OpenAICompatibleModelConfig,
+};
+
+/** The fields allowed where an unknown one was found, for the error message. */
+function expectedFields(raw: unknown, at: ReadonlyArray<PropertyKey>): string {
+  if (at.length === 0) return 'store, tools, models';
+  if (at.length === 2 && at[0] === 'models') {
+    const models = (raw as { models?: Record<string, { provider?: unknown } | null> }).models;
+    const provider = models?.[String(at[1])]?.provider;
+    if (typeof provider === 'string' && provider in MODEL_SCHEMAS)
+      return Object.keys(MODEL_SCHEMAS[provider as keyof typeof MODEL_SCHEMAS].shape).join(', ');
   }
+  return 'see docs/models.md';
+}
+
+export interface BuildModelsOptions {
+  /** Where API keys are read from; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The config file, for errors. */
+  file?: string;
+  /** The fetch real providers use (tests keep it on loopback). */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Where provider warnings go (a setting the provider dropped). When given, the AI SDK's own
+   * console logging is turned off (`AI_SDK_LOG_WARNINGS = false`) so nothing reaches stdout.
+   */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The models a config names, by name. Every real provider's key is read now, so a missing key is a
+ * CONFIG_KEY_MISSING before the run starts rather than a failed step later.
+ */
+export function buildModels(
+  config: SwitchyardConfig,
+  seed: number | undefined,
+  options: BuildModelsOptions = {},
+): ModelRegistry {
+  const env = options.env ?? process.env;
+  const registry = new ModelRegistry();
+  for (const [name, model] of Object.entries(config.models ?? {}))
+    registry.register(name, buildModel(name, model, seed, env, options));
   if (!registry.get('default'))
     registry.register('default', new SimulatedModel({ name: 'default', seed: seed ?? 0 }));
   return registry;
+}
+
+function buildModel(
+  name: string,
+  model: ModelConfig,
+  seed: number | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  options: BuildModelsOptions,
+): ModelProvider {
+  if (model.provider === 'simulated') {
+    return new SimulatedModel({
+      name,
+      seed: seed ?? model.seed ?? 0,
+      ...(model.errorRate === undefined ? {} : { errorRate: model.errorRate }),
+      ...(model.accuracy === undefined ? {} : { accuracy: model.accuracy }),
+      ...(model.latencyMs === undefined ? {} : { latencyMs: model.latencyMs }),
+      ...(model.price === undefined ? {} : { price: model.price }),
+    });
+  }
+  const variable = model.apiKeyEnv ?? DEFAULT_API_KEY_ENV[model.provider];
+  let apiKey: string | undefined;
+  if (variable !== undefined) {
+    apiKey = env[variable];
+    if (apiKey === undefined || apiKey.trim() === '')
+      throw new ModelKeyMissingError(options.file, name, model.provider, variable);
+  }
+  const { apiKeyEnv: _apiKeyEnv, ...settings } = model;
+  const onWarning = options.onWarning;
+  if (onWarning) (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS = false;
+  return createProviderModel({
+    ...settings,
+    name,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(onWarning
+      ? {
+          onWarning: (warning: unknown) =>
+            onWarning(`model '${name}': ${describeWarning(warning)}`),
+        }
+      : {}),
+  });
 }

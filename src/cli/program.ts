@@ -99,7 +99,10 @@ class Session {
     return new Runtime({
       store: await this.store(config),
       tools: await loadTools(config),
-      models: buildModels(config.config, this.options.seed),
+      models: buildModels(config.config, this.options.seed, {
+        ...(config.file ? { file: config.file } : {}),
+        onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
+      }),
       ...(faults ? { faults } : {}),
       ...(progress ? { onEvents: (runId, events) => progress.update(runId, events) } : {}),
       origin: {
