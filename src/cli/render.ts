@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json.js';
 import type { RunOutcome } from '../runtime/driver.js';
-import type { RunView } from '../runtime/run-view.js';
+import type { RouteRow, RunView } from '../runtime/run-view.js';
 import type { VerifyReport } from '../runtime/runtime.js';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -81,10 +81,43 @@ export function renderRunView(view: RunView): string {
         (step.error ? `\n${' '.repeat(width + 2)}${red(step.error)}` : ''),
     );
   }
+  for (const route of view.routes) lines.push('', renderRoute(route));
   if (view.output !== undefined) lines.push('', bold('output'), json(view.output));
   if (view.error) lines.push('', `${red('error')} ${view.error.type}: ${view.error.message}`);
   for (const item of view.pending)
     lines.push('', renderPending(view.run.runId, { ...item, runId: view.run.runId }));
+  return lines.join('\n');
+}
+
+const arrow = (nodes: readonly string[]): string => (nodes.length ? nodes.join(' → ') : '-');
+
+/** A route step: the path planned, the path taken, every reroute and every escalation. */
+export function renderRoute(route: RouteRow): string {
+  const status =
+    route.status === 'reached'
+      ? green(route.status)
+      : route.status === 'running'
+        ? yellow(route.status)
+        : red(route.status);
+  const lines = [
+    `${bold('route')} ${route.path}  ${status}`,
+    `  planned  ${arrow(route.planned)}`,
+    `  taken    ${arrow(route.taken)}${route.replans ? dim(`  (${route.replans} re-plan${route.replans === 1 ? '' : 's'})`) : ''}`,
+  ];
+  for (const r of route.reroutes) {
+    const why = r.cause === 'tool-down' ? 'breaker open, not called' : `failed: ${r.message ?? ''}`;
+    lines.push(
+      `  ${yellow('reroute')}  ${r.node}${r.tool === r.node ? '' : ` (${r.tool})`}: ${why}`,
+    );
+  }
+  for (const e of route.escalations) {
+    const where = e.from === null ? 'before the start' : `at ${e.from}`;
+    const failed = e.failed === null ? '' : ` after ${e.failed} failed`;
+    lines.push(
+      `  ${red(e.reason === 'preflight' ? 'consult ' : 'escalate')} ${e.reason} ${where}${failed}` +
+        ` → ${e.answer ?? 'waiting for the model'}`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -13,6 +13,33 @@ export interface StepRow {
   error?: string;
 }
 
+/** A route step as `runs show` presents it: the path planned, the path taken, and why they differ. */
+export interface RouteRow {
+  path: string;
+  status: 'running' | 'reached' | 'demoted' | 'escalated';
+  /** The first plan, start to goal. */
+  planned: string[];
+  /** The nodes that ran, from the start: the path reached, or how far the route got. */
+  taken: string[];
+  /** Plans made after the first (each reroute or pre-emptive reroute re-plans). */
+  replans: number;
+  reroutes: Array<{
+    node: string;
+    tool: string;
+    cause: 'tool-down' | 'tool-failed';
+    message: string | null;
+  }>;
+  /** Pre-flight consults and escalations to the model, with how each was answered. */
+  escalations: Array<{
+    reason: 'preflight' | 'no-path' | 'retries-exhausted';
+    /** The node the route had reached (null for the pre-flight consult: nothing has run). */
+    from: string | null;
+    failed: string | null;
+    /** 'proceed', 'demoted to <goal>', 'escalated: <message>'; absent while unanswered. */
+    answer?: string;
+  }>;
+}
+
 /** What `runs show` and the API present: a projection of the journal, computed in one pass. */
 export interface RunView {
   run: RunRecord;
@@ -24,6 +51,8 @@ export interface RunView {
   tokens: { input: number; output: number };
   retries: number;
   pending: Array<{ path: string; kind: 'approval' | 'outcome-unknown'; message: string }>;
+  /** Route steps, in the order they started. */
+  routes: RouteRow[];
   output?: JsonValue;
   error?: { type: string; message: string };
   startedAt: number;
@@ -33,6 +62,9 @@ export interface RunView {
 export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunView {
   const steps = new Map<string, StepRow>();
   const pending = new Map<string, RunView['pending'][number]>();
+  const routes = new Map<string, RouteRow>();
+  /** The node a route's call in flight is for, by step path. */
+  const calling = new Map<string, string>();
   const view: RunView = {
     run,
     events: events.length,
@@ -43,6 +75,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
     tokens: { input: 0, output: 0 },
     retries: 0,
     pending: [],
+    routes: [],
     startedAt: events[0]?.at ?? run.createdAt,
   };
   for (const event of events) {
@@ -71,6 +104,81 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
         if (row) row.attempts = Math.max(row.attempts, event.attempt);
         if (event.type === 'tool-call-start') view.toolCalls += 1;
         else view.modelCalls += 1;
+        if (event.type === 'tool-call-start' && event.node !== undefined)
+          calling.set(event.path, event.node);
+        break;
+      }
+      case 'tool-call-end': {
+        const node = calling.get(event.path);
+        if (node !== undefined) {
+          calling.delete(event.path);
+          routes.get(event.path)?.taken.push(node);
+        }
+        break;
+      }
+      case 'route-observe':
+        if (!routes.has(event.path)) {
+          routes.set(event.path, {
+            path: event.path,
+            status: 'running',
+            planned: [],
+            taken: [],
+            replans: 0,
+            reroutes: [],
+            escalations: [],
+          });
+        }
+        break;
+      case 'route-plan': {
+        const route = routes.get(event.path);
+        if (!route) break;
+        proceeded(route);
+        if (route.planned.length === 0) {
+          route.planned = [...event.nodes];
+          route.taken = [event.from];
+        } else {
+          route.replans += 1;
+        }
+        break;
+      }
+      case 'route-reroute':
+        routes.get(event.path)?.reroutes.push({
+          node: event.node,
+          tool: event.tool,
+          cause: event.cause,
+          message: event.message,
+        });
+        break;
+      case 'route-consult':
+      case 'route-escalate': {
+        const route = routes.get(event.path);
+        if (!route) break;
+        proceeded(route);
+        const from = event.type === 'route-escalate' ? event.from : null;
+        route.escalations.push({
+          reason: event.reason,
+          from,
+          failed: event.type === 'route-escalate' ? event.failed : null,
+        });
+        break;
+      }
+      case 'route-end': {
+        const route = routes.get(event.path);
+        if (!route) break;
+        const { outcome } = event;
+        route.status = outcome.status;
+        const asked = route.escalations[route.escalations.length - 1];
+        if (outcome.status === 'reached') {
+          route.taken = [...outcome.path];
+        } else {
+          const start = route.taken[0];
+          route.taken = [...(start === undefined ? [] : [start]), ...outcome.completed];
+          if (asked)
+            asked.answer =
+              outcome.status === 'demoted'
+                ? `demoted to ${outcome.goal}`
+                : `escalated: ${outcome.message}`;
+        }
         break;
       }
       case 'model-call-end':
@@ -109,8 +217,15 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
     }
   }
   view.steps = [...steps.values()];
+  view.routes = [...routes.values()];
   view.pending = [...pending.values()];
   return view;
+}
+
+/** Routing went on after a pre-flight consult: the model said to proceed. */
+function proceeded(route: RouteRow): void {
+  const asked = route.escalations[route.escalations.length - 1];
+  if (asked?.reason === 'preflight' && asked.answer === undefined) asked.answer = 'proceed';
 }
 
 function setStatus(steps: Map<string, StepRow>, path: string, status: string): void {

@@ -106,6 +106,54 @@ describe('examples run through the CLI', () => {
     expect(run.stdout).toContain('model: simulated');
   });
 
+  it('route: a failing tool is rerouted around; after three failures its open breaker, kept in the store, spares the next process the call', () => {
+    const input = ['--input', '{"order":"ord-9","amount":120}'];
+    const runs = [1, 2, 3, 4].map(() =>
+      cliJson<Outcome>(['run', 'examples/route/route.yaml', ...input, store]),
+    );
+    for (const run of runs) {
+      expect(run.status).toBe(0);
+      expect(run.body.output).toEqual({
+        status: 'reached',
+        path: ['Start', 'Razorpay', 'Complete'],
+        receipt: 'refunded 120 for ord-9',
+      });
+      expect(run.body.summary.simulatedModelCalls).toBe(0);
+      verified(run.body.runId);
+    }
+    // Stripe was called (and failed) in each of the first three processes, not in the fourth.
+    expect(runs.map((run) => run.body.summary.toolCalls)).toEqual([3, 3, 3, 2]);
+
+    const [first, , , fourth] = runs.map((run) =>
+      cliJson<{ routes: Array<Record<string, unknown>> }>(['runs', 'show', run.body.runId, store]),
+    );
+    expect(first?.body.routes).toEqual([
+      {
+        path: 'refund',
+        status: 'reached',
+        planned: ['Start', 'Stripe', 'Complete'],
+        taken: ['Start', 'Razorpay', 'Complete'],
+        replans: 1,
+        reroutes: [
+          {
+            node: 'Stripe',
+            tool: 'stripe.refund',
+            cause: 'tool-failed',
+            message: 'simulated outage: Stripe answered 503 Service Unavailable',
+          },
+        ],
+        escalations: [],
+      },
+    ]);
+    expect(fourth?.body.routes[0]?.reroutes).toEqual([
+      { node: 'Stripe', tool: 'stripe.refund', cause: 'tool-down', message: null },
+    ]);
+    const text = cli(['runs', 'show', runs[3]?.body.runId ?? '', store]);
+    expect(text.stdout).toContain('planned  Start → Stripe → Complete');
+    expect(text.stdout).toContain('taken    Start → Razorpay → Complete');
+    expect(text.stdout).toContain('reroute  Stripe (stripe.refund): breaker open, not called');
+  });
+
   it('runs show lists steps with states and attempts', () => {
     const run = cliJson<Outcome>(['run', 'examples/fan-out/fan-out.yaml', store]);
     const show = cliJson<{ steps: Array<{ path: string; status: string; attempts: number }> }>([
