@@ -27,7 +27,17 @@ export type {
   ModelRequest,
   ModelResponse,
 } from './core/ports.js';
-export type { WorkflowSpec, StepSpec, BlockSpec, StepKind } from './core/spec.js';
+export type {
+  WorkflowSpec,
+  StepSpec,
+  BlockSpec,
+  StepKind,
+  RouteStepSpec,
+  RouteSpec,
+  ToolGraphSpec,
+  ToolNodeSpec,
+  ToolEdgeSpec,
+} from './core/spec.js';
 export { WorkflowSchema, STEP_KINDS } from './core/spec.js';
 
 export { RunEngine, idempotencyKey } from './executor/engine.js';
@@ -89,7 +99,27 @@ export {
   type VerifyReport,
 } from './runtime/runtime.js';
 export type { RunOutcome, FaultHooks } from './runtime/driver.js';
-export { viewRun, type RunView, type StepRow } from './runtime/run-view.js';
+export { viewRun, type RunView, type StepRow, type RouteRow } from './runtime/run-view.js';
+export { ToolHealthTable, TOOL_HEALTH_KEY } from './runtime/health.js';
+
+export {
+  compileRoute,
+  validateRoute,
+  startRoute,
+  advanceRoute,
+  shortestPath,
+  downTools,
+  DEFAULT_BREAKER_POLICY,
+  RouteInvalidError,
+  type Route,
+  type RouteDecision,
+  type RouteOutcome,
+  type RouteState,
+  type Observation,
+  type BreakerPolicy,
+  type BreakerState,
+  type ToolHealth,
+} from './routing/index.js';
 export { systemClock, randomIds } from './runtime/clock.js';
 
 export {
