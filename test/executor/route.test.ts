@@ -15,12 +15,14 @@ import {
   copyRun,
   expectVerified,
   harness,
+  never,
   ofType,
   safeTool,
   stepEnd,
   T0,
   tempSqlite,
   unsafeTool,
+  until,
   workflow,
   type HarnessOptions,
 } from './harness.js';
@@ -175,6 +177,25 @@ describe('route steps', () => {
       ['A', ['A', 'C', 'Goal']],
     ]);
     expect(ofType(events, 'model-call-start')).toEqual([]);
+    await expectVerified(runtime, outcome.runId);
+  });
+
+  it('bound each node call with timeoutMs: a call past its deadline is a failure to route around', async () => {
+    const clock = new ManualClock(T0);
+    const box = toolbox(TOOLS.filter((t) => t !== 'b'));
+    const hanging = safeTool('b', () => never());
+    const { runtime } = harness({ tools: [...box.tools, hanging], clock });
+    const started = runtime.start({ spec: routeSpec({ timeoutMs: 1000 }) }, { order: 1 });
+    await until(() => box.calls.length === 1 && clock.pendingTimers === 1, 'the call to b');
+    clock.advance(1000);
+    const outcome = await started;
+    expect(outcome.output).toMatchObject({ status: 'reached', path: ['Start', 'A', 'C', 'Goal'] });
+    const events = await runtime.events(outcome.runId);
+    expect(ofType(events, 'route-reroute')).toMatchObject([
+      { node: 'B', cause: 'tool-failed', message: 'tool b did not finish before its timeout' },
+    ]);
+    // The timeout counts against b's breaker like any failure.
+    expect(runtime.health.breaker('b').consecutiveFailures).toBe(1);
     await expectVerified(runtime, outcome.runId);
   });
 
