@@ -271,6 +271,40 @@ describe('tool health across runs', () => {
     expect(runtime.health.breaker('b')).toEqual({ consecutiveFailures: 0, openedAt: null });
   });
 
+  it('failures in one run (three routes of a map) open the breaker the next run routes around', async () => {
+    const box = toolbox(TOOLS, ['b']);
+    const { runtime } = harness({ tools: box.tools });
+    const route = routeSpec().steps[0] as unknown as Record<string, unknown>;
+    const first = await runtime.start({
+      spec: workflow({
+        name: 'many',
+        steps: [
+          {
+            id: 'each',
+            kind: 'map',
+            items: [1, 2, 3, 4],
+            concurrency: 1,
+            steps: [{ ...route, input: '$.item', request: { text: 'refund' } }],
+          },
+        ],
+      }),
+    });
+    expect(first.status).toBe('completed');
+    // The fourth item already found b's breaker open: three calls, not four.
+    expect(box.count('b')).toBe(3);
+    const events = await runtime.events(first.runId);
+    expect(ofType(events, 'route-reroute').map((e) => [e.path, e.cause])).toEqual([
+      ['each/0/go', 'tool-failed'],
+      ['each/1/go', 'tool-failed'],
+      ['each/2/go', 'tool-failed'],
+      ['each/3/go', 'tool-down'],
+    ]);
+    const second = await runtime.start({ spec: routeSpec() }, { order: 1 });
+    expect(nodesCalled(await runtime.events(second.runId))).toEqual(['A', 'C', 'Goal']);
+    expect(box.count('b')).toBe(3);
+    await expectVerified(runtime, first.runId);
+  });
+
   it('a failed trial re-opens the breaker from that moment', async () => {
     const clock = new ManualClock(T0);
     const box = toolbox(TOOLS, ['b']);
