@@ -34,9 +34,17 @@ export class ToolHealthTable implements HealthPort {
     private readonly onWarning?: (message: string) => void,
   ) {}
 
-  /** Reads the persisted table once; later calls share the first read. */
+  /** Reads the persisted table once; later calls share the first read (a failed one is retried). */
   load(): Promise<void> {
-    this.loading ??= this.store.getMeta(TOOL_HEALTH_KEY).then((text) => {
+    this.loading ??= this.read().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  private read(): Promise<void> {
+    return this.store.getMeta(TOOL_HEALTH_KEY).then((text) => {
       if (text === undefined) return;
       const parsed = parseTable(text);
       if (parsed) {
@@ -48,7 +56,6 @@ export class ToolHealthTable implements HealthPort {
         );
       }
     });
-    return this.loading;
   }
 
   /** The tools among `tools` whose breaker is open at `now` (half-open ones are not down). */

@@ -9,6 +9,7 @@ import type { WorkflowSpec } from '../../src/core/spec.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { ModelRegistry } from '../../src/providers/registry.js';
 import { SimulatedModel } from '../../src/providers/simulated.js';
+import { TOOL_HEALTH_KEY, ToolHealthTable } from '../../src/runtime/health.js';
 import { viewRun } from '../../src/runtime/run-view.js';
 import { ManualClock } from '../support/manual-clock.js';
 import {
@@ -336,6 +337,26 @@ describe('tool health across runs', () => {
     } finally {
       sqlite.cleanup();
     }
+  });
+
+  it('an unreadable stored table is ignored with a warning; a failed read is retried', async () => {
+    const store = new MemoryJournalStore();
+    await store.putMeta(TOOL_HEALTH_KEY, '{"b": "open"}');
+    const warnings: string[] = [];
+    const table = new ToolHealthTable(store, undefined, (m) => warnings.push(m));
+    await table.load();
+    expect(warnings).toEqual([expect.stringContaining('not readable and was ignored')]);
+    expect(table.snapshot()).toEqual({});
+
+    const flaky = new MemoryJournalStore();
+    await flaky.putMeta(TOOL_HEALTH_KEY, '{"b":{"consecutiveFailures":3,"openedAt":5}}');
+    const get = flaky.getMeta.bind(flaky);
+    let reads = 0;
+    flaky.getMeta = (key) => (++reads === 1 ? Promise.reject(new Error('busy')) : get(key));
+    const retried = new ToolHealthTable(flaky);
+    await expect(retried.load()).rejects.toThrow('busy');
+    await retried.load();
+    expect(retried.breaker('b')).toEqual({ consecutiveFailures: 3, openedAt: 5 });
   });
 
   it('every tool call feeds the table; a success on a healthy tool writes nothing', async () => {
