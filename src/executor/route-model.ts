@@ -38,7 +38,8 @@ export function routeQuestion(
       `(circuit breaker open): ${list(action.down)}. Decide whether the task is still worth trying.`
     : action.reason === 'no-path'
       ? `No path to the goal is left: every remaining way goes through a tool that failed or is down.`
-      : `The route's tools failed more than ${route.maxRetries} times, its retry budget.`;
+      : `The route's tools failed ${route.maxRetries + 1} times, more than its retry budget ` +
+        `(maxRetries ${route.maxRetries}).`;
   const lines = [
     'You decide for a self-healing tool route in a workflow. Routing has handled every failure it',
     'could without you; it asks you only when it cannot go on by itself.',

@@ -527,7 +527,7 @@ describe('when no path is left', () => {
     expect(ofType(events, 'route-escalate')).toMatchObject([
       { reason: 'retries-exhausted', failed: 'C' },
     ]);
-    expect(model.requests[0]?.prompt).toContain('failed more than 1 times');
+    expect(model.requests[0]?.prompt).toContain('failed 2 times, more than its retry budget (maxRetries 1)');
   });
 
   it('enough tools down at the start trigger the pre-flight consult; "proceed" routes on', async () => {
