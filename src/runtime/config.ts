@@ -90,6 +90,30 @@ export const DEFAULT_API_KEY_ENV: Record<ProviderKind, string | undefined> = {
   'openai-compatible': undefined,
 };
 
+/** `switchyard serve`: where it listens and the bearer token its API requires (docs/server.md). */
+const ServerConfig = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  /** SWITCHYARD_TOKEN, when set, takes precedence; either way it is never printed. */
+  token: z
+    .string()
+    .min(16, 'expected a token of at least 16 characters (e.g. `openssl rand -hex 32`)')
+    .optional(),
+});
+
+/** OpenTelemetry export over OTLP/HTTP (docs/server.md#telemetry). */
+const TelemetryConfig = z.strictObject({
+  serviceName: z.string().min(1).optional(),
+  otlp: z.strictObject({
+    /** The collector's base URL; /v1/traces and /v1/metrics are appended. */
+    endpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** How often metrics are exported (default 60 000 ms). */
+    metricsIntervalMs: z.number().int().min(100).optional(),
+  }),
+});
+export type TelemetryConfig = z.output<typeof TelemetryConfig>;
+
 export const ConfigSchema = z.strictObject({
   store: z.string().optional(),
   tools: z
@@ -98,6 +122,14 @@ export const ConfigSchema = z.strictObject({
     })
     .optional(),
   models: z.record(z.string(), ModelConfig).optional(),
+  /** Workflow files (or directories of them) the server runs by name, relative to this file. */
+  workflows: z
+    .union([z.string(), z.array(z.string())], {
+      error: 'expected a workflow file or directory, or a list of them',
+    })
+    .optional(),
+  server: ServerConfig.optional(),
+  telemetry: TelemetryConfig.optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
 
@@ -256,7 +288,12 @@ const MODEL_SCHEMAS = {
 
 /** The fields allowed where an unknown one was found, for the error message. */
 function expectedFields(raw: unknown, at: ReadonlyArray<PropertyKey>): string {
-  if (at.length === 0) return 'store, tools, models';
+  if (at.length === 0) return 'store, tools, models, workflows, server, telemetry';
+  if (at[0] === 'server') return Object.keys(ServerConfig.shape).join(', ');
+  if (at[0] === 'telemetry')
+    return at.length === 1
+      ? Object.keys(TelemetryConfig.shape).join(', ')
+      : Object.keys(TelemetryConfig.shape.otlp.shape).join(', ');
   if (at.length === 2 && at[0] === 'models') {
     const models = (raw as { models?: Record<string, { provider?: unknown } | null> }).models;
     const provider = models?.[String(at[1])]?.provider;
