@@ -12,6 +12,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
 import { registerBenchShr } from './bench-shr.js';
 import { registerPlanVote } from './plan-vote.js';
+import { registerServe } from './serve.js';
 import { buildModels, findConfig, loadConfig, loadTools, type LoadedConfig } from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { Progress } from './progress.js';
@@ -470,6 +471,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
 
   registerBenchShr(program);
   registerPlanVote(program);
+  registerServe(program, cwd, exit);
   return program;
 }
 
