@@ -169,7 +169,7 @@ const restrictedSyntax = [
 
 // ─── Config ───────────────────────────────────────────────────────────────────────────────────────
 
-const typeScriptFiles = ['**/*.ts', '**/*.mts', '**/*.cts'];
+const typeScriptFiles = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'];
 const testFiles = ['**/*.test.ts', 'test/**/*.ts'];
 
 export default defineConfig(
@@ -244,6 +244,15 @@ export default defineConfig(
       // Spec content is data: never evaluated as code (ARCHITECTURE.md §3).
       'no-eval': 'error',
       'no-new-func': 'error',
+    },
+  },
+
+  {
+    // The dashboard is browser code with its own tsconfig (DOM, JSX for Preact), built by Vite.
+    name: 'switchyard/dashboard',
+    files: ['dashboard/**/*.ts', 'dashboard/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: './dashboard/tsconfig.json', tsconfigRootDir: repoRoot },
     },
   },
 
