@@ -181,6 +181,7 @@ export default defineConfig(
     'test/artifacts/',
     'bench/results/',
     '.switchyard/',
+    '.scratch/',
   ]),
 
   {

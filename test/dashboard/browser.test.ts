@@ -33,6 +33,7 @@ const review = {
 
 let t: TestServer;
 let browser: Browser;
+let started = false;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM) || !built) return;
@@ -43,10 +44,11 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   mkdirSync(artifacts, { recursive: true });
+  started = true;
 });
 
 afterAll(async () => {
-  if (!t) return;
+  if (!started) return;
   await browser.close();
   for (const tag of ['ui', 'reload'])
     for (const step of ['fetch', 'score']) gates.release(`${tag}-${step}`);
@@ -66,9 +68,8 @@ async function journal(runId: string): Promise<JournalEvent[]> {
 }
 
 async function timelineSeqs(page: Page): Promise<number[]> {
-  return page
-    .locator('[data-testid="timeline"] tr[data-seq]')
-    .evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-seq'))));
+  const rows = await page.locator('[data-testid="timeline"] tr[data-seq]').all();
+  return Promise.all(rows.map(async (row) => Number(await row.getAttribute('data-seq'))));
 }
 
 describe.skipIf(!existsSync(CHROMIUM) || !built)('dashboard in Chromium', () => {
@@ -84,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !built)('dashboard in Chromium', () => 
       .locator('[data-testid="run-page"]')
       .getAttribute('data-run-id')) as string;
     expect(runId).toMatch(/^run_/);
-    expect(await page.evaluate(() => location.hash)).toBe('');
+    expect(new URL(page.url()).hash).toBe('');
 
     await nodeState(page, 'fetch', 'running');
     await nodeState(page, 'score', 'pending');

@@ -2,7 +2,7 @@
 // public entry (src/server/index.ts) and reach nothing else of it; the server never imports the CLI.
 import path from 'node:path';
 
-import { ESLint, type Linter } from 'eslint';
+import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
