@@ -234,6 +234,7 @@ export function createApp(options: AppOptions): { app: Hono; routes: readonly An
           settled: async (id) => {
             if (supervisor.isDriving(id)) await supervisor.idleRun(id);
           },
+          headSeq: async (id) => (await runtime.getRun(id)).headSeq,
         },
         { runId, after, ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) },
       );

@@ -79,7 +79,7 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger({ level: logLevel(env.SWITCHYARD_LOG_LEVEL) });
   const config = readConfig(options);
   const host = options.host ?? config.config.server?.host ?? DEFAULT_HOST;
   const port = options.port ?? config.config.server?.port ?? DEFAULT_PORT;
@@ -149,7 +149,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     });
 
-    const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false });
+    const server = createAdaptorServer({
+      fetch: app.fetch,
+      overrideGlobalObjects: false,
+      // Idle keep-alive connections outlive the clients' own idle timeouts (undici 4 s, browsers and
+      // load balancers 60 s), so a client never reuses a socket the server is closing that instant.
+      serverOptions: { keepAliveTimeout: 65_000, headersTimeout: 66_000 },
+    });
     const address = await listen(server, host, port);
     const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
     const url = `http://${shownHost}:${address.port}`;
@@ -209,6 +215,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await store.close();
     throw error;
   }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** SWITCHYARD_LOG_LEVEL (default info); anything else is refused rather than ignored. */
+function logLevel(text: string | undefined): (typeof LEVELS)[number] {
+  if (text === undefined || text === '') return 'info';
+  const level = LEVELS.find((candidate) => candidate === text);
+  if (!level) {
+    throw new ServerConfigError(
+      'SERVER_LOG_LEVEL_INVALID',
+      `SWITCHYARD_LOG_LEVEL=${text} is not a log level`,
+      { hint: `use one of ${LEVELS.join(', ')}` },
+    );
+  }
+  return level;
 }
 
 function readConfig(options: ServeOptions): LoadedConfig {

@@ -9,6 +9,8 @@ export interface RunEventSource {
   read(runId: string): Promise<JournalEvent[]>;
   /** Resolves when nothing in this process may append to the run any more (its drive settled). */
   settled(runId: string): Promise<void>;
+  /** The seq of the run's last stored event. */
+  headSeq(runId: string): Promise<number>;
 }
 
 export interface StreamOptions {
@@ -42,22 +44,16 @@ export function streamRunEvents(
         data: JSON.stringify({ after: options.after }),
         retry: 1000,
       });
-      const stored = await source.read(options.runId);
-      await pump.sendAll(stored);
+      const read = (): Promise<JournalEvent[]> => source.read(options.runId);
+      const stored = await read();
+      await pump.sendAll(stored, read);
       // A client that already has the run-end (it resumed after it) gets the end message at once.
       if (stored.some((event) => event.type === 'run-end')) pump.ended = true;
-      while (!pump.aborted && !pump.ended) {
-        const batch = await pump.next();
-        for (const event of batch) {
-          // A seq beyond the next one means a batch was missed (it cannot, with the subscription
-          // made first; this is the belt to those braces): read the gap back from the store.
-          if (event.seq > pump.nextSeq) await pump.sendAll(await source.read(options.runId));
-          await pump.send(event);
-        }
-      }
+      while (!pump.aborted && !pump.ended) await pump.sendAll(await pump.next(), read);
       if (pump.ended && !pump.aborted) {
         await source.settled(options.runId);
-        await pump.sendAll(await source.read(options.runId));
+        if ((await source.headSeq(options.runId)) >= pump.nextSeq)
+          await pump.sendAll(await read(), read);
         await stream.writeSSE({
           event: 'end',
           data: JSON.stringify({ lastSeq: pump.nextSeq - 1 }),
@@ -68,6 +64,20 @@ export function streamRunEvents(
       unsubscribe();
     }
   });
+}
+
+/**
+ * An event's SSE message, made once per event however many clients follow its run (the hub hands
+ * every subscriber the same event objects). JSON.stringify escapes line breaks: one `data:` line.
+ */
+const messages = new WeakMap<JournalEvent, string>();
+function message(event: JournalEvent): string {
+  let text = messages.get(event);
+  if (text === undefined) {
+    text = `data: ${JSON.stringify(event)}\nid: ${event.seq}\n\n`;
+    messages.set(event, text);
+  }
+  return text;
 }
 
 class Pump {
@@ -106,15 +116,37 @@ class Pump {
     return this.buffer.splice(0);
   }
 
-  async sendAll(events: readonly JournalEvent[]): Promise<void> {
-    for (const event of events) await this.send(event);
+  /**
+   * Sends the events that continue the sequence, skipping those already sent, as one write (one
+   * syscall per batch rather than per event). A seq beyond the next one means a batch was missed
+   * (it cannot, with the subscription made first; this is the belt to those braces): the gap is
+   * read back from the store with `read` before going on.
+   */
+  async sendAll(
+    events: readonly JournalEvent[],
+    read: () => Promise<JournalEvent[]>,
+  ): Promise<void> {
+    let text = '';
+    for (const event of events) {
+      if (this.aborted) return;
+      if (event.seq > this.nextSeq) {
+        await this.flush(text);
+        text = '';
+        await this.sendAll(
+          (await read()).filter((stored) => stored.seq < event.seq),
+          read,
+        );
+      }
+      if (event.seq !== this.nextSeq) continue;
+      text += message(event);
+      this.nextSeq = event.seq + 1;
+      if (event.type === 'run-end') this.ended = true;
+    }
+    await this.flush(text);
   }
 
-  async send(event: JournalEvent): Promise<void> {
-    if (event.seq !== this.nextSeq || this.aborted) return;
-    await this.stream.writeSSE({ id: String(event.seq), data: JSON.stringify(event) });
-    this.nextSeq = event.seq + 1;
-    if (event.type === 'run-end') this.ended = true;
+  private async flush(text: string): Promise<void> {
+    if (text !== '' && !this.aborted) await this.stream.write(text);
   }
 
   private wakeUp(): void {
