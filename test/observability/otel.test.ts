@@ -1,8 +1,6 @@
 // The telemetry derived from the journal, exported over OTLP/HTTP to a receiver on loopback: the
 // span tree of a run (run → step → nested step → tool/model call), GenAI attributes on the model
 // span, and the metrics for steps, failures and tokens.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
@@ -18,84 +16,7 @@ import { ModelRegistry } from '../../src/providers/registry.js';
 import { SimulatedModel } from '../../src/providers/simulated.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { workflow } from '../executor/harness.js';
-
-interface OtlpAttribute {
-  key: string;
-  value: {
-    stringValue?: string;
-    intValue?: number | string;
-    doubleValue?: number;
-    boolValue?: boolean;
-  };
-}
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string | number;
-  endTimeUnixNano: string | number;
-  attributes: OtlpAttribute[];
-  status?: { code?: number };
-}
-
-/** A minimal OTLP/HTTP receiver: keeps every JSON body posted to /v1/traces and /v1/metrics. */
-class Receiver {
-  readonly traces: unknown[] = [];
-  readonly metrics: unknown[] = [];
-  readonly headers: Array<Record<string, unknown>> = [];
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-        this.headers.push(request.headers);
-        if (request.url === '/v1/traces') this.traces.push(body);
-        if (request.url === '/v1/metrics') this.metrics.push(body);
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  spans(): OtlpSpan[] {
-    return this.traces.flatMap((body) =>
-      (body as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> }).resourceSpans
-        .flatMap((resource) => resource.scopeSpans)
-        .flatMap((scope) => scope.spans),
-    );
-  }
-
-  metricNames(): string[] {
-    return this.metrics.flatMap((body) =>
-      (
-        body as {
-          resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string }> }> }>;
-        }
-      ).resourceMetrics
-        .flatMap((resource) => resource.scopeMetrics)
-        .flatMap((scope) => scope.metrics.map((metric) => metric.name)),
-    );
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
-function attribute(span: OtlpSpan, key: string): unknown {
-  const found = span.attributes.find((a) => a.key === key)?.value;
-  if (!found) return undefined;
-  if (found.intValue !== undefined) return Number(found.intValue);
-  return found.stringValue ?? found.doubleValue ?? found.boolValue;
-}
+import { attribute, Receiver, type OtlpSpan } from './receiver.js';
 
 const spec = workflow({
   name: 'traced',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JournalEvent } from '../../src/core/events.js';
 import type { ToolDefinition } from '../../src/core/ports.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -29,6 +29,8 @@ export interface TestServerOptions {
   /** Reuse a directory (and its journal.db) from a previous server: a restart. */
   dir?: string;
   config?: Record<string, unknown>;
+  /** A logger to inspect (default: silent). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -49,7 +51,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     tools: options.tools ?? [],
     env: {},
-    logger: createLogger({ level: 'silent' }),
+    logger: options.logger ?? createLogger({ level: 'silent' }),
     heartbeatMs: 60_000,
   });
   const url = server.url;
