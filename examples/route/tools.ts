@@ -4,10 +4,8 @@ import { defineTool } from 'switchyard';
  * Tools for the route example: two payment providers and a notifier. `stripe.refund` simulates an
  * outage (every call fails), so the route has something to heal around.
  */
-interface Refund {
-  order: string;
-  amount: number;
-}
+// A type alias, not an interface: it converts from a JSON object.
+type Refund = { order: string; amount: number };
 
 export const stripe = defineTool({
   name: 'stripe.refund',
