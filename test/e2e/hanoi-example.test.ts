@@ -18,7 +18,7 @@ interface Outcome {
 }
 
 describe('examples/hanoi through the CLI', () => {
-  it('solves 4 disks by voting and verifies', () => {
+  it('solves 4 disks by voting, verifies, and shows each move’s vote', () => {
     const run = cliJson<Outcome>([
       'run',
       'examples/hanoi/hanoi.yaml',
@@ -34,5 +34,17 @@ describe('examples/hanoi through the CLI', () => {
     expect(replay.stderr).toBe('');
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain(`ok ${run.body.runId}`);
+
+    const shown = cliJson<{ votes: Array<{ path: string; status: string; lead: number }> }>([
+      'runs',
+      'show',
+      run.body.runId,
+      store,
+    ]);
+    expect(shown.body.votes).toHaveLength(15);
+    expect(shown.body.votes[0]).toMatchObject({ path: 'moves/0/move', status: 'decided' });
+    const text = cli(['runs', 'show', run.body.runId, store]);
+    expect(text.stdout).toMatch(/votes 15 steps: 15 decided, \d+ samples/);
+    expect(text.stdout).toMatch(/moves\/14\/move\s+decided/);
   });
 });

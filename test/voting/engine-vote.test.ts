@@ -10,6 +10,7 @@ import type { StepSpec, VoteStepSpec, WorkflowSpec } from '../../src/core/spec.j
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { ModelRegistry } from '../../src/providers/registry.js';
 import { Runtime, type RunnableWorkflow } from '../../src/runtime/runtime.js';
+import { viewRun } from '../../src/runtime/run-view.js';
 import { loadWorkflowFile } from '../../src/spec/index.js';
 import { defineVoteCheck, type VoteFunctionDefinition } from '../../src/voting/functions.js';
 import {
@@ -172,6 +173,19 @@ describe('the Hanoi example through the engine (10 disks, 1,023 steps, 1 − p =
     const overruled = byMove.filter((m) => m.firstCast !== m.decided).length;
     expect(overruled).toBeGreaterThanOrEqual(1);
   }, 60_000);
+
+  it('runs show counts every step’s samples, flags by reason, and the winner’s votes and lead', async () => {
+    const run = await runHanoi(4, 3, 0.05, 3);
+    const view = viewRun(await run.runtime.getRun(run.runId), run.events);
+    expect(view.votes).toHaveLength(15);
+    const total = view.votes.reduce((n, v) => n + v.samples, 0);
+    expect(total).toBe(ofType(run.events, 'model-call-end').length);
+    for (const vote of view.votes) {
+      expect(vote.status).toBe('decided');
+      expect(vote.lead).toBeGreaterThanOrEqual(3);
+      expect(vote.votes).toBeGreaterThanOrEqual(3);
+    }
+  });
 });
 
 // ---- scripted models ------------------------------------------------------------------------
