@@ -565,3 +565,57 @@ describe('a crash in the middle of a vote', () => {
     await expectVerified(resumed, runId);
   });
 });
+
+describe('a vote cut short', () => {
+  it('is cancelled once, its calls abandoned, when the run fails elsewhere', async () => {
+    const slow = scripted({ answer: () => '{"letter": "a"}', delay: () => 20 });
+    const runtime = new Runtime({
+      store: new MemoryJournalStore(),
+      clock: new VirtualClock(),
+      ids: sequentialIds(),
+      models: new ModelRegistry().register('default', slow.provider),
+      tools: [
+        {
+          name: 'boom',
+          retry: 'safe',
+          execute: () => {
+            throw Object.assign(new Error('boom'), { retryable: false });
+          },
+        },
+      ],
+    });
+    const outcome = await runtime.start({
+      spec: workflow({
+        name: 'cut',
+        steps: [
+          {
+            id: 'both',
+            kind: 'parallel',
+            branches: {
+              a: { steps: [{ id: 'fail', kind: 'tool', tool: 'boom' }] },
+              b: {
+                steps: [
+                  {
+                    id: 'pick',
+                    kind: 'vote',
+                    prompt: 'pick.md',
+                    input: { topic: 'x' },
+                    k: 3,
+                    maxSamples: 5,
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      }),
+      prompts: { 'pick.md': PROMPT },
+    });
+    expect(outcome.status).toBe('failed');
+    const events = await runtime.events(outcome.runId);
+    const ends = ofType(events, 'step-end').filter((e) => e.path === 'both/b/pick');
+    expect(ends.map((e) => e.status)).toEqual(['cancelled']);
+    expect(ofType(events, 'vote-cast')).toHaveLength(0);
+    await expectVerified(runtime, outcome.runId);
+  });
+});
