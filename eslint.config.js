@@ -61,7 +61,11 @@ function onlyImports(layer, allowed, why) {
 
 const layerZones = [
   onlyImports('core', [], 'core/ is the bottom layer: types, schemas, hashing, errors and ports.'),
-  onlyImports('graph', ['core'], 'graph/ is a pure algorithm layer.'),
+  onlyImports(
+    'graph',
+    ['core', 'voting'],
+    'graph/ is a pure algorithm layer (it checks vote rules with the voting core).',
+  ),
   onlyImports('voting', ['core'], 'voting/ is a pure algorithm layer.'),
   onlyImports('routing', ['core', 'graph'], 'routing/ is a pure algorithm layer over graph/.'),
   onlyImports(

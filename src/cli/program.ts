@@ -13,7 +13,13 @@ import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/
 import { registerBenchShr } from './bench-shr.js';
 import { registerPlanVote } from './plan-vote.js';
 import { registerServe } from './serve.js';
-import { buildModels, findConfig, loadConfig, loadTools, type LoadedConfig } from './config.js';
+import {
+  buildModels,
+  findConfig,
+  loadConfig,
+  loadToolModules,
+  type LoadedConfig,
+} from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { Progress } from './progress.js';
 import {
@@ -97,9 +103,11 @@ class Session {
 
   async runtime(config: LoadedConfig, progress?: Progress): Promise<Runtime> {
     const faults = faultHooks(process.env.SWITCHYARD_FAULT);
+    const modules = await loadToolModules(config);
     return new Runtime({
       store: await this.store(config),
-      tools: await loadTools(config),
+      tools: modules.tools,
+      voteFunctions: modules.voteFunctions,
       models: buildModels(config.config, this.options.seed, {
         ...(config.file ? { file: config.file } : {}),
         onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
@@ -393,7 +401,16 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .option('--verify', 'check hashes and decisions (the default and only mode for now)')
     .action(
       run(async (s, runId: string) => {
-        const runtime = new Runtime({ store: await s.store(s.config()) });
+        // Vote steps re-derive their decisions with the vote parsers and checks they name: those
+        // come from the tool modules of the run's config (no model or key is needed to verify). A
+        // config that cannot be loaded leaves none: a run that needs one then fails verification
+        // naming it (VOTE_RULE_INVALID), and every other run verifies as before.
+        const store = await s.store(s.config());
+        const voteFunctions = await s
+          .configForRun(runId)
+          .then(async (config) => (await loadToolModules(config)).voteFunctions)
+          .catch(() => []);
+        const runtime = new Runtime({ store, voteFunctions });
         const report = await runtime.verify(runId);
         s.print(
           () => renderVerify(report),

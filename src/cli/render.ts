@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json.js';
 import type { RunOutcome } from '../runtime/driver.js';
-import type { RouteRow, RunView } from '../runtime/run-view.js';
+import type { RouteRow, RunView, VoteRow } from '../runtime/run-view.js';
 import type { VerifyReport } from '../runtime/runtime.js';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -82,6 +82,7 @@ export function renderRunView(view: RunView): string {
     );
   }
   for (const route of view.routes) lines.push('', renderRoute(route));
+  if (view.votes.length > 0) lines.push('', renderVotes(view.votes));
   if (view.output !== undefined) lines.push('', bold('output'), json(view.output));
   if (view.error) lines.push('', `${red('error')} ${view.error.type}: ${view.error.message}`);
   for (const item of view.pending)
@@ -116,6 +117,50 @@ export function renderRoute(route: RouteRow): string {
     lines.push(
       `  ${red(e.reason === 'preflight' ? 'consult ' : 'escalate')} ${e.reason} ${where}${failed}` +
         ` → ${e.answer ?? 'waiting for the model'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Vote steps: a summary line (samples per step, flags by reason, exhausted votes), then one line
+ * per step — its samples, flagged ones by reason, candidates, and the winner's votes and lead.
+ */
+export function renderVotes(votes: readonly VoteRow[]): string {
+  let samples = 0;
+  let decided = 0;
+  let exhausted = 0;
+  const flagged = { 'too-long': 0, unparseable: 0, rejected: 0 };
+  for (const vote of votes) {
+    samples += vote.samples;
+    if (vote.status === 'decided') decided += 1;
+    if (vote.status === 'exhausted') exhausted += 1;
+    flagged['too-long'] += vote.flagged['too-long'];
+    flagged.unparseable += vote.flagged.unparseable;
+    flagged.rejected += vote.flagged.rejected;
+  }
+  const flags = (counts: VoteRow['flagged']): string =>
+    `${counts['too-long']}/${counts.unparseable}/${counts.rejected}`;
+  const lines = [
+    `${bold('votes')} ${votes.length} step${votes.length === 1 ? '' : 's'}: ${decided} decided` +
+      (exhausted ? `, ${red(`${exhausted} exhausted`)}` : '') +
+      `, ${samples} samples (${(samples / votes.length).toFixed(2)} per step)` +
+      `, flagged too-long/unparseable/rejected ${flags(flagged)}`,
+  ];
+  const width = Math.min(60, Math.max(4, ...votes.map((v) => v.path.length)));
+  lines.push(
+    dim(`${'STEP'.padEnd(width)}  STATUS     SAMPLES  FLAGGED(L/P/R)  ANSWERS  VOTES  LEAD`),
+  );
+  for (const vote of votes) {
+    const status =
+      vote.status === 'decided'
+        ? green(vote.status.padEnd(9))
+        : vote.status === 'exhausted'
+          ? red(vote.status.padEnd(9))
+          : yellow(vote.status.padEnd(9));
+    lines.push(
+      `${vote.path.padEnd(width)}  ${status}  ${String(vote.samples).padStart(7)}  ${flags(vote.flagged).padStart(14)}` +
+        `  ${String(vote.candidates).padStart(7)}  ${String(vote.votes ?? '-').padStart(5)}  ${String(vote.lead ?? '-').padStart(4)}`,
     );
   }
   return lines.join('\n');

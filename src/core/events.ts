@@ -26,6 +26,11 @@ export interface RunStartEvent extends EventBase {
   prompts: Record<string, string>;
   /** Registered tools the spec names, as they were at run start (replay reports a tool that changed). */
   tools: Record<string, ToolInfo>;
+  /**
+   * The registered vote parsers and checks the spec names (vote steps' `redFlags`), as they were at
+   * run start; absent when it names none.
+   */
+  voteFunctions?: Record<string, VoteFunctionInfo>;
   parent?: { runId: string; path: string };
   /** Where the run was started from, so resume can find the same config (not used by decisions). */
   origin?: { config?: string; seed?: number };
@@ -34,6 +39,11 @@ export interface RunStartEvent extends EventBase {
 export interface ToolInfo {
   version?: string;
   retry: 'safe' | 'unsafe';
+}
+
+export interface VoteFunctionInfo {
+  kind: 'parser' | 'check';
+  version?: string;
 }
 
 export interface ToolCallEndEvent extends EventBase {
@@ -58,6 +68,8 @@ export interface ModelCallEndEvent extends EventBase {
   type: 'model-call-end';
   path: string;
   attempt: number;
+  /** For a vote step: the index of the sample this answers. */
+  sample?: number;
   /** The raw completion; the executor parses and validates it, so replay re-checks that too. */
   text: string;
   model: string;
@@ -68,12 +80,16 @@ export interface ModelCallErrorEvent extends EventBase {
   type: 'model-call-error';
   path: string;
   attempt: number;
+  /** For a vote step: the index of the sample whose call failed. */
+  sample?: number;
   error: Failure;
 }
 export interface TimerFiredEvent extends EventBase {
   type: 'timer-fired';
   path: string;
   timer: number;
+  /** For a vote step: the sample whose call is retried. */
+  sample?: number;
 }
 export interface ApprovalDecisionEvent extends EventBase {
   type: 'approval-decision';
@@ -154,7 +170,10 @@ export interface ToolCallStartEvent extends EventBase {
 export interface ModelCallStartEvent extends EventBase {
   type: 'model-call-start';
   path: string;
+  /** Unique within the step: a vote step numbers every sample's calls in one sequence. */
   attempt: number;
+  /** For a vote step: the index of the sample this call draws (its temperature is in `request`). */
+  sample?: number;
   model: string;
   promptHash: string;
   request: JsonValue;
@@ -166,6 +185,8 @@ export interface TimerStartEvent extends EventBase {
   timer: number;
   fireAt: number;
   purpose: 'retry';
+  /** For a vote step: the sample whose call is retried. */
+  sample?: number;
 }
 export interface BranchDecisionEvent extends EventBase {
   type: 'branch-decision';
@@ -261,6 +282,47 @@ export interface RouteEndEvent extends EventBase {
   outcome: RouteOutcomeRecord;
 }
 
+/**
+ * A vote step's decisions (docs/voting.md), one or more per sample added in sample-index order:
+ * plain data re-derived on replay from the journaled samples (`model-call-end` with `sample`).
+ */
+export type VoteFlagReason = 'too-long' | 'unparseable' | 'rejected';
+/** The sample was red-flagged: it is counted by reason and does not vote. */
+export interface VoteFlaggedEvent extends EventBase {
+  type: 'vote-flagged';
+  path: string;
+  sample: number;
+  reason: VoteFlagReason;
+  message: string;
+}
+/** The sample voted for candidate `candidate` (numbered in order first voted for), now at `votes`. */
+export interface VoteCastEvent extends EventBase {
+  type: 'vote-cast';
+  path: string;
+  sample: number;
+  candidate: number;
+  votes: number;
+}
+/** A candidate leads every other by k: its parsed value is the step's output. */
+export interface VoteDecidedEvent extends EventBase {
+  type: 'vote-decided';
+  path: string;
+  candidate: number;
+  votes: number;
+  /** votes minus the runner-up's (≥ k). */
+  lead: number;
+  samples: number;
+}
+/** The sample cap was reached without a winner: the step fails with VOTE_EXHAUSTED. */
+export interface VoteExhaustedEvent extends EventBase {
+  type: 'vote-exhausted';
+  path: string;
+  samples: number;
+  /** Every candidate's vote key (canonical JSON of its parsed value) and votes, most first. */
+  counts: Array<{ key: string; votes: number }>;
+  flagged: Record<VoteFlagReason, number>;
+}
+
 export interface RunEndEvent extends EventBase {
   type: 'run-end';
   status: 'completed' | 'failed' | 'cancelled';
@@ -285,6 +347,10 @@ export type DecisionEvent =
   | RouteRerouteEvent
   | RouteEscalateEvent
   | RouteEndEvent
+  | VoteFlaggedEvent
+  | VoteCastEvent
+  | VoteDecidedEvent
+  | VoteExhaustedEvent
   | RunEndEvent;
 
 export type JournalEvent = WorldEvent | DecisionEvent;

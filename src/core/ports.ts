@@ -145,6 +145,11 @@ export interface ModelRequest {
   maxTokens?: number;
   /** Seeds the simulated model; real providers ignore it. */
   sampleKey: string;
+  /**
+   * For a vote step's sample: the step's path and the sample's index (a simulated model may answer
+   * by them, e.g. correlated mistakes within a step); real providers ignore it.
+   */
+  sample?: { step: string; index: number };
 }
 
 export interface ModelResponse {

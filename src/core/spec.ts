@@ -17,10 +17,11 @@ export const STEP_KINDS = [
   'workflow',
   'approval',
   'route',
+  'vote',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 /** Kinds that later releases add; named here so the error for them says "not yet" rather than "unknown". */
-export const RESERVED_STEP_KINDS = ['vote'] as const;
+export const RESERVED_STEP_KINDS = [] as const;
 
 const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const StepId = z
@@ -176,6 +177,34 @@ export interface RouteStepSpec extends StepCommon, RouteSpec {
   model?: string | undefined;
 }
 
+/** A vote's red-flag parser: the strict JSON parser, a regex with groups, or a registered function. */
+export type VoteParserSpec =
+  'json' | { regex: string; flags?: string | undefined } | { function: string };
+
+/**
+ * Error correction by voting (docs/voting.md): the agent step's call sampled until one parsed answer
+ * leads every other by `k` votes; samples that fail the red flags are discarded before they vote.
+ * The fields beside the agent's are the voting core's `VoteSpec` (voting/rule.ts).
+ */
+export interface VoteStepSpec extends StepCommon {
+  kind: 'vote';
+  prompt: string;
+  model?: string | undefined;
+  input?: JsonValue | undefined;
+  /** Checked on each parsed sample: one that does not match is flagged `rejected`. */
+  output?: { schema: Record<string, JsonValue> } | undefined;
+  maxTokens?: number | undefined;
+  k: number;
+  maxSamples: number;
+  temperature: { first: number; later: number };
+  maxParallel?: number | undefined;
+  redFlags: {
+    maxOutputTokens?: number | undefined;
+    parser: VoteParserSpec;
+    check?: string | undefined;
+  };
+}
+
 export type StepSpec =
   | ToolStepSpec
   | AgentStepSpec
@@ -185,7 +214,8 @@ export type StepSpec =
   | ParallelStepSpec
   | WorkflowStepSpec
   | ApprovalStepSpec
-  | RouteStepSpec;
+  | RouteStepSpec
+  | VoteStepSpec;
 
 export interface WorkflowSpec {
   name: string;
@@ -321,6 +351,55 @@ const RouteStep = z.strictObject({
   model: z.string().optional().describe('Asked on escalation (default "default")'),
 });
 
+const VoteParser = z
+  .union([
+    z.literal('json'),
+    z.strictObject({
+      regex: z.string().min(1).describe('Must match the whole output; named groups make the vote'),
+      flags: z.string().optional().describe('RegExp flags (not g, y or m)'),
+    }),
+    z.strictObject({ function: z.string().min(1).describe('Name of a registered parser') }),
+  ])
+  .describe('json (strict), { regex, flags? } or { function }');
+const VoteStep = z.strictObject({
+  ...common,
+  kind: z.literal('vote'),
+  prompt: z.string().min(1).describe('Path of the prompt file, relative to the spec file'),
+  model: z.string().optional(),
+  input: Template.optional(),
+  output: z
+    .strictObject({ schema: JsonSchemaObject })
+    .optional()
+    .describe('A parsed sample that does not match is flagged'),
+  maxTokens: z.number().int().min(1).optional(),
+  k: z.number().int().min(1).max(1000).describe('The lead that decides: first-to-ahead-by-k'),
+  maxSamples: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe('Samples drawn (flagged ones included) before the vote is exhausted'),
+  temperature: z
+    .strictObject({
+      first: z.number().min(0).max(2).default(0).describe('Temperature of sample 0'),
+      later: z.number().min(0).max(2).default(0.1).describe('Temperature of every later sample'),
+    })
+    .default({ first: 0, later: 0.1 }),
+  maxParallel: z.number().int().min(1).max(10_000).optional().describe('Most samples at once'),
+  redFlags: z
+    .strictObject({
+      maxOutputTokens: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('Flag samples longer than this (absent: no limit)'),
+      parser: VoteParser.default('json'),
+      check: z.string().min(1).optional().describe('Name of a registered check'),
+    })
+    .default({ parser: 'json' }),
+});
+
 export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ToolStep,
   AgentStep,
@@ -331,6 +410,7 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   WorkflowStep,
   ApprovalStep,
   RouteStep,
+  VoteStep,
 ]);
 
 export const WorkflowSchema: z.ZodType<WorkflowSpec> = z

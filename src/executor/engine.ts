@@ -1,4 +1,4 @@
-import type { Failure } from '../core/errors.js';
+import { failureFrom, type Failure } from '../core/errors.js';
 import type {
   DecisionEvent,
   RouteOutcomeRecord,
@@ -9,7 +9,7 @@ import type {
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
-import type { AgentStepSpec, ToolStepSpec } from '../core/spec.js';
+import type { AgentStepSpec, ToolStepSpec, VoteStepSpec } from '../core/spec.js';
 import type { Route } from '../routing/compile.js';
 import type { RouteRequest } from '../routing/monitors.js';
 import {
@@ -40,6 +40,21 @@ import {
   type StepView,
   type TemplateEnv,
 } from './template.js';
+import type { VoteFunctionLookup } from '../voting/functions.js';
+import type { VoteRule } from '../voting/rule.js';
+import { planBatch } from '../voting/sampling.js';
+import { addSample, startVote } from '../voting/vote.js';
+import {
+  bindVoteRule,
+  exhaustedFailure,
+  isFailure,
+  sampleKey,
+  sampleOf,
+  voteEvent,
+  type PendingSample,
+  type PlannedVote,
+  type VoteRun,
+} from './vote-step.js';
 
 export type Decision = Unsequenced<DecisionEvent>;
 type NodeState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
@@ -142,6 +157,9 @@ class StepNode {
   originalError: Failure | null = null;
   // route (created when the route step starts)
   route: RouteRun | null = null;
+  // vote (created when the vote step starts); `rule` is derived from the plan, not snapshotted
+  vote: VoteRun | null = null;
+  rule: VoteRule | null = null;
 
   constructor(
     readonly frame: Frame,
@@ -179,8 +197,17 @@ export class RunEngine {
   private ended: Decision | null = null;
   private approvals = 0;
   private unknowns = 0;
+  private readonly options: EngineOptions;
+  /** sha256 of each prompt template, by its path: a vote step sends one per sample. */
+  private readonly promptHashes = new Map<string, string>();
 
-  constructor(start: RunStartEvent, plan?: WorkflowPlan, snapshot?: EngineSnapshot) {
+  constructor(
+    start: RunStartEvent,
+    plan?: WorkflowPlan,
+    snapshot?: EngineSnapshot,
+    options: EngineOptions = {},
+  ) {
+    this.options = options;
     this.start = start;
     this.runId = start.runId;
     this.plan = plan ?? planWorkflow(start.spec as never);
@@ -195,10 +222,12 @@ export class RunEngine {
     this.approvals = snapshot.approvals;
     this.unknowns = snapshot.unknowns;
     this.ended = snapshot.ended;
-    for (const [path, decision] of snapshot.waiting) {
+    for (const [key, decision] of snapshot.waiting) {
+      // Keyed by step path, or by `<path>#s<sample>` for a vote step's samples.
+      const path = 'path' in decision ? decision.path : key;
       const node = byPath.get(path);
       if (!node) throw new SnapshotError(`waiting step ${path} is not in the state`);
-      this.waiting.set(path, { node, decision });
+      this.waiting.set(key, { node, decision });
     }
   }
 
@@ -268,6 +297,7 @@ export class RunEngine {
     node.branchResults = snap.branchResults;
     node.originalError = snap.originalError;
     if (snap.route !== undefined) node.route = snap.route;
+    if (snap.vote !== undefined) node.vote = snap.vote;
     if (snap.fallback) {
       if (!step.fallback) throw new SnapshotError(`step ${node.path} has no fallback in the plan`);
       node.fallback = this.restoreNode(snap.fallback, frame, step.fallback, node, byPath);
@@ -337,9 +367,13 @@ export class RunEngine {
   private deliver(
     event: Exclude<Unsequenced<WorldEvent>, { type: 'run-start' | 'run-cancel' }>,
   ): void {
-    const entry = this.waiting.get(event.path);
+    const sample = 'sample' in event ? event.sample : undefined;
+    const entry = this.waiting.get(
+      sample === undefined ? event.path : sampleKey(event.path, sample),
+    );
     if (!entry) return; // a late result for a cancelled or timed-out call: recorded, not acted on
     const { node } = entry;
+    if (sample !== undefined) return this.deliverSample(node, sample, event);
     switch (event.type) {
       case 'tool-call-end':
         if (node.waiting !== 'tool' || event.attempt !== node.attempt) return;
@@ -484,6 +518,8 @@ export class RunEngine {
         return this.startParallel(node);
       case 'route':
         return this.resolveRoute(node);
+      case 'vote':
+        return this.resolveInput(node);
     }
   }
 
@@ -550,8 +586,9 @@ export class RunEngine {
   // ---- leaves -------------------------------------------------------------------------------
 
   private startAttempt(node: StepNode): void | Promise<void> {
-    node.attempt += 1;
     const spec = node.step.spec;
+    if (spec.kind === 'vote') return this.startVoting(node);
+    node.attempt += 1;
     const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
     if (spec.kind === 'tool') return this.callTool(node, spec, timeoutAt);
     if (spec.kind === 'agent') return this.callModel(node, spec, timeoutAt);
@@ -955,6 +992,210 @@ export class RunEngine {
     }
   }
 
+  // ---- votes --------------------------------------------------------------------------------
+  //
+  // A vote step draws samples of one model call in batches (voting/sampling.ts): each sample is
+  // a model-call-start carrying its sample index, with its own attempt number (so every call of
+  // the step has its own sampleKey) and its own waiting entry, `<path>#s<index>`. Answers may
+  // arrive in any order; they are added to the vote (voting/vote.ts) in sample-index order, and
+  // each addition's decisions are journaled before the next batch is requested. A provider error
+  // on a sample retries that sample under the step's retry policy; past it, the step fails.
+
+  private startVoting(node: StepNode): void | Promise<void> {
+    const rule = this.voteRule(node);
+    if (isFailure(rule)) return this.failStep(node, rule);
+    node.vote = { state: startVote(), pending: [] };
+    return this.requestBatch(node);
+  }
+
+  private voteRule(node: StepNode): VoteRule | Failure {
+    if (node.rule) return node.rule;
+    const rule = bindVoteRule(node.step.vote as PlannedVote, this.options.votes, node.input);
+    if (!isFailure(rule)) node.rule = rule;
+    return rule;
+  }
+
+  private requestBatch(node: StepNode): void | Promise<void> {
+    const run = node.vote as VoteRun;
+    const rule = this.voteRule(node); // recomputed after a restore: it is not in the snapshot
+    if (isFailure(rule)) return this.failStep(node, rule);
+    const prompt = this.votePrompt(node);
+    if ('retryable' in prompt) return this.failStep(node, prompt);
+    for (const request of planBatch(rule, run.state)) {
+      const sample: PendingSample = {
+        index: request.index,
+        temperature: request.temperature,
+        attempt: 0,
+        tries: 0,
+        waiting: null,
+        answer: null,
+      };
+      run.pending.push(sample);
+      this.callSample(node, sample, prompt);
+    }
+  }
+
+  private votePrompt(node: StepNode): { text: string; hash: string } | Failure {
+    const spec = node.step.spec as VoteStepSpec;
+    const template = this.start.prompts[spec.prompt];
+    if (template === undefined)
+      return {
+        type: 'prompt-missing',
+        message: `prompt ${spec.prompt} was not loaded`,
+        retryable: false,
+      };
+    const rendered = renderPrompt(template, node.input);
+    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
+    let hash = this.promptHashes.get(spec.prompt);
+    if (hash === undefined) {
+      hash = sha256Hex(template);
+      this.promptHashes.set(spec.prompt, hash);
+    }
+    return { text: rendered.text, hash };
+  }
+
+  private callSample(
+    node: StepNode,
+    sample: PendingSample,
+    prompt: { text: string; hash: string },
+  ): void {
+    const spec = node.step.spec as VoteStepSpec;
+    node.attempt += 1;
+    sample.attempt = node.attempt;
+    sample.tries += 1;
+    sample.waiting = 'model';
+    const request: Record<string, JsonValue> = {
+      prompt: prompt.text,
+      temperature: sample.temperature,
+    };
+    if (spec.output) request.outputSchema = spec.output.schema;
+    if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+    const decision: Decision = {
+      type: 'model-call-start',
+      at: this.at,
+      path: node.path,
+      attempt: node.attempt,
+      sample: sample.index,
+      model: spec.model ?? 'default',
+      promptHash: prompt.hash,
+      request,
+      ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
+    };
+    this.waiting.set(sampleKey(node.path, sample.index), { node, decision });
+    this.emit(decision);
+  }
+
+  private deliverSample(
+    node: StepNode,
+    index: number,
+    event: Exclude<Unsequenced<WorldEvent>, { type: 'run-start' | 'run-cancel' }>,
+  ): void {
+    const run = node.vote;
+    const sample = run?.pending.find((s) => s.index === index);
+    if (!sample) return;
+    switch (event.type) {
+      case 'model-call-end':
+        if (sample.waiting !== 'model' || event.attempt !== sample.attempt) return;
+        this.releaseSample(node, sample);
+        sample.answer = sampleOf(event);
+        this.enqueue(() => this.addSamples(node));
+        return;
+      case 'model-call-error': {
+        if (sample.waiting !== 'model' || event.attempt !== sample.attempt) return;
+        this.releaseSample(node, sample);
+        const failure = event.error;
+        this.enqueue(() => this.sampleFailed(node, sample, failure));
+        return;
+      }
+      case 'timer-fired':
+        if (sample.waiting !== 'timer' || event.timer !== sample.attempt) return;
+        this.releaseSample(node, sample);
+        this.enqueue(() => this.retrySample(node, sample));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Adds the answered samples at the head of the batch, in index order, and decides. */
+  private addSamples(node: StepNode): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const run = node.vote as VoteRun;
+    const rule = this.voteRule(node);
+    if (isFailure(rule)) return this.failStep(node, rule);
+    for (let next = run.pending[0]; next?.answer; next = run.pending[0]) {
+      run.pending.shift();
+      let step;
+      try {
+        step = addSample(rule, run.state, next.answer);
+      } catch (error) {
+        // A user parser that returned something that is not JSON: a bug, deterministic on replay.
+        return this.failStep(node, failureFrom(error, false));
+      }
+      run.state = step.state;
+      for (const decision of step.decisions) this.emit(voteEvent(decision, this.at, node.path));
+      const outcome = step.outcome;
+      if (outcome.kind === 'decided')
+        return this.settle(node, 'completed', outcome.winner.value, null, false);
+      if (outcome.kind === 'exhausted')
+        return this.failStep(node, exhaustedFailure(rule, step.state));
+    }
+    if (run.pending.length === 0) return this.requestBatch(node);
+  }
+
+  private sampleFailed(
+    node: StepNode,
+    sample: PendingSample,
+    failure: Failure,
+  ): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const retry = node.step.retry;
+    if (failure.retryable && sample.tries < retry.maxAttempts) {
+      const key = sampleKey(node.path, sample.index);
+      const delay = backoffDelay(retry.backoff, sample.tries, `${this.runId}|${key}`);
+      sample.waiting = 'timer';
+      const decision: Decision = {
+        type: 'timer-start',
+        at: this.at,
+        path: node.path,
+        timer: sample.attempt,
+        fireAt: this.at + delay,
+        purpose: 'retry',
+        sample: sample.index,
+      };
+      this.waiting.set(key, { node, decision });
+      this.emit(decision);
+      return;
+    }
+    return this.failStep(node, {
+      ...failure,
+      message: `sample ${sample.index}: ${failure.message}`,
+    });
+  }
+
+  private retrySample(node: StepNode, sample: PendingSample): void | Promise<void> {
+    if (node.state !== 'running') return;
+    const prompt = this.votePrompt(node);
+    if ('retryable' in prompt) return this.failStep(node, prompt);
+    this.callSample(node, sample, prompt);
+  }
+
+  private releaseSample(node: StepNode, sample: PendingSample): void {
+    sample.waiting = null;
+    this.waiting.delete(sampleKey(node.path, sample.index));
+  }
+
+  /**
+   * The step ended (decided, failed or cancelled): its samples still out are no longer awaited,
+   * and its vote is dropped (the output holds the winner), so nothing of it stays in the state.
+   */
+  private endVote(node: StepNode): void {
+    const run = node.vote as VoteRun;
+    for (const sample of run.pending) if (sample.waiting) this.releaseSample(node, sample);
+    node.vote = null;
+    node.rule = null;
+  }
+
   // ---- settling -----------------------------------------------------------------------------
 
   /** The step failed for good (retries exhausted or not retryable): apply its onError policy. */
@@ -986,6 +1227,7 @@ export class RunEngine {
     node.state = state;
     node.output = output;
     node.error = error;
+    if (node.vote) this.endVote(node);
     this.emit({
       type: 'step-end',
       at: this.at,
@@ -1176,6 +1418,7 @@ export class RunEngine {
   private cancelNode(node: StepNode): void {
     if (node.fallback?.state === 'running') this.cancelNode(node.fallback);
     if (node.waiting) this.release(node);
+    if (node.vote) this.endVote(node);
     this.cancelChildren(node);
     node.state = 'cancelled';
     this.emit({ type: 'step-end', at: this.at, path: node.path, status: 'cancelled' });
@@ -1209,6 +1452,12 @@ export class RunEngine {
 
 const SNAPSHOT_VERSION = 1;
 
+/** What the engine is given beside the journal: code a spec names that lives outside it. */
+export interface EngineOptions {
+  /** The registered vote parsers and checks that vote steps name (pure functions). */
+  votes?: VoteFunctionLookup;
+}
+
 export interface EngineSnapshot {
   v: number;
   at: number;
@@ -1216,7 +1465,10 @@ export interface EngineSnapshot {
   unknowns: number;
   ended: Decision | null;
   root: FrameSnapshot;
-  /** Outstanding decisions by step path, in the order they were made (resume re-arms in it). */
+  /**
+   * Outstanding decisions by step path (`<path>#s<sample>` for a vote's samples), in the order they
+   * were made (resume re-arms in it).
+   */
   waiting: Array<[string, Decision]>;
 }
 
@@ -1244,6 +1496,8 @@ interface NodeSnapshot {
   children: FrameSnapshot[];
   /** Only on route steps that have started (absent otherwise, so other snapshots are unchanged). */
   route?: RouteRun;
+  /** Only on vote steps that have started. */
+  vote?: VoteRun;
 }
 
 /** A snapshot that does not fit the plan it is restored against. */
@@ -1289,6 +1543,7 @@ function snapshotNode(node: StepNode): NodeSnapshot {
     fallback: node.fallback ? snapshotNode(node.fallback) : null,
     children: [...node.children].map(snapshotFrame),
     ...(node.route ? { route: node.route } : {}),
+    ...(node.vote ? { vote: node.vote } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type CompiledExpression,
   type CompiledTemplate,
 } from './template.js';
+import { planVote, type PlannedVote } from './vote-step.js';
 
 /**
  * A workflow spec compiled once into the shape the engine walks: each block's DAG as index lists
@@ -30,6 +31,8 @@ export interface PlannedStep {
   /** A route step's compiled tool graph (shared by every run of the plan) and request template. */
   route?: Route;
   request?: CompiledTemplate;
+  /** A vote step's rule, compiled once (its registered functions are bound per step). */
+  vote?: PlannedVote;
 }
 
 export interface PlannedBlock {
@@ -78,6 +81,9 @@ function planStep(spec: StepSpec, index: number): PlannedStep {
     case 'route':
       step.route = compileRoute(spec);
       step.request = compileTemplate(spec.request);
+      break;
+    case 'vote':
+      step.vote = planVote(spec);
       break;
     case 'parallel':
       step.branches = Object.keys(spec.branches)

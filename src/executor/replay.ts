@@ -1,7 +1,7 @@
 import { isWorldEvent, type JournalEvent } from '../core/events.js';
 import { batchBody, encodeEvent } from '../core/journal-codec.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
-import { RunEngine, type Decision } from './engine.js';
+import { RunEngine, type Decision, type EngineOptions } from './engine.js';
 import { JournalInvalidError, ReplayDivergenceError } from './errors.js';
 import type { WorkflowPlan } from './plan.js';
 
@@ -38,6 +38,8 @@ export interface ReplayOptions {
   resume?: { engine: RunEngine; from: number };
   /** Called after each recorded batch has been checked, with the index just past it. */
   onBatch?(end: number, engine: RunEngine): void;
+  /** For the engine built here (not with `resume`): the vote functions its steps name. */
+  engine?: EngineOptions;
 }
 
 export async function replayJournal(
@@ -55,7 +57,7 @@ export async function replayJournal(
     if (first?.type !== 'run-start') {
       throw new JournalInvalidError('the journal does not begin with run-start', { seq: 0 });
     }
-    engine = new RunEngine(first, plan);
+    engine = new RunEngine(first, plan, undefined, options.engine);
     index = 0;
   }
   const runId = engine.runId;

@@ -73,6 +73,9 @@ export function allReferences(step: StepSpec, options: ReferenceOptions = {}): S
       fromTemplate(step.input);
       fromTemplate(step.request);
       break;
+    case 'vote':
+      fromTemplate(step.input);
+      break;
     case 'loop':
       if (step.until !== undefined) fromExpression(step.until);
       break;

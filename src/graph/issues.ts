@@ -47,6 +47,8 @@ export const SPEC_ISSUE_CODES = [
   'ROUTE_OUT_OF_RANGE',
   'ROUTE_START_IS_GOAL',
   'ROUTE_UNREACHABLE_GOAL',
+  // vote steps (graph/vote.ts: the voting core's own rule check)
+  'VOTE_RULE_INVALID',
 ] as const;
 
 /** The problems a route's tool graph can have (graph/route.ts validateRoute). */

@@ -13,6 +13,7 @@ import { closest, didYouMean } from './suggest.js';
 import { walkTemplate } from './template-walk.js';
 import { findCycles } from './cycles.js';
 import { validateRoute } from './route.js';
+import { validateVote } from './vote.js';
 import { allReferences } from './dependencies.js';
 import { nestedBlocks, type BlockRole } from './walk.js';
 
@@ -190,11 +191,12 @@ class WorkflowChecker {
       step.retry !== undefined &&
       step.kind !== 'tool' &&
       step.kind !== 'agent' &&
-      step.kind !== 'workflow'
+      step.kind !== 'workflow' &&
+      step.kind !== 'vote'
     ) {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'retry'], {
         message: `retry does not apply to a ${step.kind} step`,
-        expected: 'retry on tool, agent and workflow steps',
+        expected: 'retry on tool, agent, vote and workflow steps',
         hint:
           step.kind === 'route'
             ? 'a route reroutes around a failed tool instead of retrying it; maxRetries bounds the failures'
@@ -205,11 +207,12 @@ class WorkflowChecker {
       step.timeoutMs !== undefined &&
       step.kind !== 'tool' &&
       step.kind !== 'agent' &&
-      step.kind !== 'route'
+      step.kind !== 'route' &&
+      step.kind !== 'vote'
     ) {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'timeoutMs'], {
         message: `timeoutMs does not apply to a ${step.kind} step`,
-        expected: 'timeoutMs on tool, agent and route steps (it bounds each call)',
+        expected: 'timeoutMs on tool, agent, route and vote steps (it bounds each call)',
         hint: 'put timeoutMs on the calls inside it',
       });
     }
@@ -261,6 +264,13 @@ class WorkflowChecker {
         this.checkTemplate(step.request, [...path, 'request'], own);
         // Route issues are spec issues with paths into this document (steps[2].graph.edges[0].to).
         this.issues.push(...validateRoute(step, path));
+        break;
+      case 'vote':
+        this.checkTemplate(step.input, [...path, 'input'], own);
+        if (step.output !== undefined)
+          this.checkSchema(step.output.schema, [...path, 'output', 'schema']);
+        // The voting core's own rule check (maxSamples ≥ k, regex, flags), at this step's path.
+        this.issues.push(...validateVote(step, path));
         break;
       case 'loop':
         if (step.until !== undefined) {

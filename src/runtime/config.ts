@@ -8,6 +8,8 @@ import type { ModelProvider, ToolDefinition } from '../core/ports.js';
 import { createProviderModel, describeWarning, type ProviderKind } from '../providers/ai-sdk.js';
 import { ModelRegistry } from '../providers/registry.js';
 import { SimulatedModel } from '../providers/simulated.js';
+import { isVoteFunction, type VoteFunctionDefinition } from '../voting/functions.js';
+import { HanoiSimulatedModel } from '../voting/hanoi/provider.js';
 
 /** switchyard.config.yaml: where the journal lives, which tools exist, which models steps may name. */
 const PriceConfig = z.strictObject({
@@ -29,6 +31,8 @@ const SimulatedModelConfig = z
     accuracy: z.number().min(0).max(1).optional(),
     latencyMs: LatencyConfig.optional(),
     price: PriceConfig.optional(),
+    /** hanoi: answers Towers of Hanoi prompts as simulateHanoiModel does (docs/voting.md). */
+    profile: z.literal('hanoi').optional(),
   })
   .refine((model) => model.errorRate === undefined || model.accuracy === undefined, {
     message: 'give errorRate or accuracy, not both (accuracy is 1 - errorRate)',
@@ -235,8 +239,19 @@ function isTool(value: unknown): value is ToolDefinition {
 
 /** Imports the tool modules a config names (.ts through tsx) and collects every exported tool. */
 export async function loadTools(loaded: LoadedConfig): Promise<ToolDefinition[]> {
+  return (await loadToolModules(loaded)).tools;
+}
+
+/**
+ * Imports the tool modules a config names and collects every exported tool and every exported vote
+ * parser or check (defineVoteParser / defineVoteCheck).
+ */
+export async function loadToolModules(
+  loaded: LoadedConfig,
+): Promise<{ tools: ToolDefinition[]; voteFunctions: VoteFunctionDefinition[] }> {
   const modules = loaded.config.tools === undefined ? [] : [loaded.config.tools].flat();
   const tools: ToolDefinition[] = [];
+  const voteFunctions: VoteFunctionDefinition[] = [];
   for (const relative of modules) {
     const file = path.resolve(loaded.dir, relative);
     if (!existsSync(file)) {
@@ -267,16 +282,19 @@ export async function loadTools(loaded: LoadedConfig): Promise<ToolDefinition[]>
     for (const value of Object.values(namespace)) {
       const candidates = Array.isArray(value)
         ? value
-        : isTool(value)
+        : isTool(value) || isVoteFunction(value)
           ? [value]
           : typeof value === 'object' && value
             ? Object.values(value)
             : [];
-      for (const candidate of candidates)
+      for (const candidate of candidates) {
         if (isTool(candidate) && !tools.includes(candidate)) tools.push(candidate);
+        if (isVoteFunction(candidate) && !voteFunctions.includes(candidate))
+          voteFunctions.push(candidate);
+      }
     }
   }
-  return tools;
+  return { tools, voteFunctions };
 }
 
 const MODEL_SCHEMAS = {
@@ -342,6 +360,13 @@ function buildModel(
   env: Readonly<Record<string, string | undefined>>,
   options: BuildModelsOptions,
 ): ModelProvider {
+  if (model.provider === 'simulated' && model.profile === 'hanoi') {
+    return new HanoiSimulatedModel({
+      name,
+      seed: seed ?? model.seed ?? 0,
+      p: model.accuracy ?? 1 - (model.errorRate ?? 0),
+    });
+  }
   if (model.provider === 'simulated') {
     return new SimulatedModel({
       name,

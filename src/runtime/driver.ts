@@ -15,6 +15,7 @@ import { encodeEvent } from '../core/journal-codec.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import { isTerminalStatus, type Clock, type RunStatus, type ToolContext } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
+import { sampleKey } from '../executor/vote-step.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { checkpointState, type RunJournal } from './journal.js';
@@ -78,6 +79,8 @@ export class RunDriver {
   private wake: (() => void) | null = null;
   private active = 0;
   private readonly live = new Map<string, LiveCall>();
+  /** A vote step's calls and retry timers in flight, by step path: stopped when the step ends. */
+  private readonly samplesAt = new Map<string, Set<string>>();
   private readonly pausedChildren = new Map<string, RunOutcome>();
   /** Sub-workflow run ids by the step path that started them, to cancel them with their step. */
   private readonly childAt = new Map<string, string>();
@@ -240,8 +243,11 @@ export class RunDriver {
         );
         return;
       case 'model-call-start':
-        this.track(decision.path, decision.timeoutAt, (live) =>
-          this.callModel(decision as ModelCallStartEvent, live),
+        this.track(
+          liveKey(decision.path, decision.sample),
+          decision.timeoutAt,
+          (live) => this.callModel(decision as ModelCallStartEvent, live),
+          decision.sample === undefined ? undefined : decision.path,
         );
         return;
       case 'timer-start':
@@ -255,6 +261,7 @@ export class RunDriver {
         return;
       case 'step-end':
         if (decision.status === 'cancelled') this.stopWork(decision.path);
+        else if (this.samplesAt.has(decision.path)) this.stopSamples(decision.path);
         return;
       default:
         return;
@@ -290,6 +297,31 @@ export class RunDriver {
       this.active -= 1;
       this.wakeUp();
     }
+    if (this.samplesAt.has(path)) this.stopSamples(path);
+  }
+
+  /** A vote step ended: its samples' calls still out are abandoned, their retry timers disarmed. */
+  private stopSamples(path: string): void {
+    for (const key of [...(this.samplesAt.get(path) ?? [])]) {
+      const entry = this.live.get(key);
+      if (!entry) continue;
+      if (key.endsWith('#timer')) {
+        entry.cancelTimer?.();
+        this.live.delete(key);
+        this.forgetSample(path, key);
+        this.active -= 1;
+        this.wakeUp();
+      } else {
+        entry.abort();
+      }
+    }
+  }
+
+  private forgetSample(path: string, key: string): void {
+    const keys = this.samplesAt.get(path);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) this.samplesAt.delete(path);
   }
 
   private wakeUp(): void {
@@ -298,14 +330,19 @@ export class RunDriver {
     wake?.();
   }
 
-  /** Runs one call with an optional deadline; whichever of result and deadline comes first wins. */
+  /**
+   * Runs one call with an optional deadline; whichever of result and deadline comes first wins.
+   * `key` is the step path, or `<path>#s<sample>` for a vote's sample (whose step is `votePath`).
+   */
   private track(
-    path: string,
+    key: string,
     timeoutAt: number | undefined,
     run: (call: LiveCall) => Promise<void>,
+    votePath?: string,
   ): void {
     const call = new LiveCall();
-    this.live.set(path, call);
+    this.live.set(key, call);
+    if (votePath !== undefined) this.sampleStarted(votePath, key);
     this.active += 1;
     if (timeoutAt !== undefined) {
       call.cancelTimer = this.deps.clock.setTimer(timeoutAt, () => call.abort(new TimeoutSignal()));
@@ -313,7 +350,10 @@ export class RunDriver {
     run(call)
       .finally(() => {
         call.cancelTimer?.();
-        if (this.live.get(path) === call) this.live.delete(path);
+        if (this.live.get(key) === call) {
+          this.live.delete(key);
+          if (votePath !== undefined) this.forgetSample(votePath, key);
+        }
         this.active -= 1;
         this.wakeUp();
       })
@@ -385,8 +425,16 @@ export class RunDriver {
     else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
   }
 
+  private sampleStarted(path: string, key: string): void {
+    let keys = this.samplesAt.get(path);
+    if (!keys) this.samplesAt.set(path, (keys = new Set()));
+    keys.add(key);
+  }
+
   private async callModel(call: ModelCallStartEvent, live: LiveCall): Promise<void> {
     const { path, attempt } = call;
+    // A vote's sample says which sample it is in every event about it.
+    const sample = call.sample === undefined ? {} : { sample: call.sample };
     const provider = this.deps.models.get(call.model);
     const request = call.request as {
       prompt: string;
@@ -401,7 +449,12 @@ export class RunDriver {
         });
       const response = await this.withDeadline(
         provider.generate(
-          { ...request, model: call.model, sampleKey: `${path}#${attempt}` },
+          {
+            ...request,
+            model: call.model,
+            sampleKey: `${path}#${attempt}`,
+            ...(call.sample === undefined ? {} : { sample: { step: path, index: call.sample } }),
+          },
           live.signal,
         ),
         live,
@@ -410,6 +463,7 @@ export class RunDriver {
           at,
           path,
           attempt,
+          ...sample,
           error: {
             type: 'timeout',
             message: `model ${call.model} did not answer before the step timeout`,
@@ -423,6 +477,7 @@ export class RunDriver {
         at: this.deps.clock.now(),
         path,
         attempt,
+        ...sample,
         text: response.text,
         model: response.model,
         usage: response.usage,
@@ -434,6 +489,7 @@ export class RunDriver {
         at: this.deps.clock.now(),
         path,
         attempt,
+        ...sample,
         error: failureFrom(error, true),
       });
     }
@@ -441,19 +497,23 @@ export class RunDriver {
 
   private armTimer(timer: TimerStartEvent): void {
     this.active += 1;
+    const key = `${liveKey(timer.path, timer.sample)}#timer`;
     const cancel = this.deps.clock.setTimer(timer.fireAt, () => {
-      this.live.delete(`${timer.path}#timer`);
+      this.live.delete(key);
+      if (timer.sample !== undefined) this.forgetSample(timer.path, key);
       this.active -= 1;
       this.push({
         type: 'timer-fired',
         at: this.deps.clock.now(),
         path: timer.path,
         timer: timer.timer,
+        ...(timer.sample === undefined ? {} : { sample: timer.sample }),
       });
     });
     const entry = new LiveCall();
     entry.cancelTimer = cancel;
-    this.live.set(`${timer.path}#timer`, entry);
+    this.live.set(key, entry);
+    if (timer.sample !== undefined) this.sampleStarted(timer.path, key);
   }
 
   private startChild(start: ChildRunStartEvent): void {
@@ -502,6 +562,11 @@ export class RunDriver {
       });
     this.childRuns.add(child);
   }
+}
+
+/** A call's key in the live map: its step path, or `<path>#s<sample>` for a vote's sample. */
+function liveKey(path: string, sample: number | undefined): string {
+  return sample === undefined ? path : sampleKey(path, sample);
 }
 
 class TimeoutSignal extends Error {}

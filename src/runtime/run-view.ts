@@ -40,6 +40,20 @@ export interface RouteRow {
   }>;
 }
 
+/** A vote step as `runs show` presents it: its samples, the flagged ones, and how it was decided. */
+export interface VoteRow {
+  path: string;
+  status: 'voting' | 'decided' | 'exhausted';
+  /** Samples added to the vote, flagged ones included. */
+  samples: number;
+  flagged: { 'too-long': number; unparseable: number; rejected: number };
+  /** Distinct answers that received a vote. */
+  candidates: number;
+  /** The winner's votes and its lead over the runner-up; null until decided. */
+  votes: number | null;
+  lead: number | null;
+}
+
 /** What `runs show` and the API present: a projection of the journal, computed in one pass. */
 export interface RunView {
   run: RunRecord;
@@ -53,6 +67,8 @@ export interface RunView {
   pending: Array<{ path: string; kind: 'approval' | 'outcome-unknown'; message: string }>;
   /** Route steps, in the order they started. */
   routes: RouteRow[];
+  /** Vote steps, in the order they started. */
+  votes: VoteRow[];
   output?: JsonValue;
   error?: { type: string; message: string };
   startedAt: number;
@@ -63,6 +79,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
   const steps = new Map<string, StepRow>();
   const pending = new Map<string, RunView['pending'][number]>();
   const routes = new Map<string, RouteRow>();
+  const votes = new Map<string, VoteRow>();
   /** The node a route's call in flight is for, by step path. */
   const calling = new Map<string, string>();
   const view: RunView = {
@@ -76,6 +93,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
     retries: 0,
     pending: [],
     routes: [],
+    votes: [],
     startedAt: events[0]?.at ?? run.createdAt,
   };
   for (const event of events) {
@@ -88,7 +106,45 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
           attempts: 0,
           startedAt: event.at,
         });
+        if (event.kind === 'vote') {
+          votes.set(event.path, {
+            path: event.path,
+            status: 'voting',
+            samples: 0,
+            flagged: { 'too-long': 0, unparseable: 0, rejected: 0 },
+            candidates: 0,
+            votes: null,
+            lead: null,
+          });
+        }
         break;
+      case 'vote-flagged': {
+        const vote = votes.get(event.path);
+        if (!vote) break;
+        vote.samples += 1;
+        vote.flagged[event.reason] += 1;
+        break;
+      }
+      case 'vote-cast': {
+        const vote = votes.get(event.path);
+        if (!vote) break;
+        vote.samples += 1;
+        vote.candidates = Math.max(vote.candidates, event.candidate + 1);
+        break;
+      }
+      case 'vote-decided': {
+        const vote = votes.get(event.path);
+        if (!vote) break;
+        vote.status = 'decided';
+        vote.votes = event.votes;
+        vote.lead = event.lead;
+        break;
+      }
+      case 'vote-exhausted': {
+        const vote = votes.get(event.path);
+        if (vote) vote.status = 'exhausted';
+        break;
+      }
       case 'step-end': {
         const row = steps.get(event.path);
         if (!row) break;
@@ -218,6 +274,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
   }
   view.steps = [...steps.values()];
   view.routes = [...routes.values()];
+  view.votes = [...votes.values()];
   view.pending = [...pending.values()];
   return view;
 }

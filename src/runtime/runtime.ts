@@ -6,6 +6,7 @@ import type {
   RunStartEvent,
   ToolInfo,
   Unsequenced,
+  VoteFunctionInfo,
   WorldEvent,
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
@@ -35,6 +36,9 @@ import { randomIds, systemClock } from './clock.js';
 import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
 import { ToolHealthTable } from './health.js';
 import type { BreakerPolicy } from '../routing/breaker.js';
+import type { EngineOptions } from '../executor/engine.js';
+import { VoteRuleError } from '../voting/errors.js';
+import { VoteFunctionRegistry, type VoteFunctionDefinition } from '../voting/functions.js';
 import {
   InputInvalidError,
   RunBusyError,
@@ -73,6 +77,11 @@ export interface RuntimeOptions {
    * failures open a breaker, which half-opens after 30 s).
    */
   breakerPolicy?: BreakerPolicy;
+  /**
+   * The vote parsers and checks that vote steps may name (`redFlags.parser: { function }`,
+   * `redFlags.check`): pure functions, registered like tools and journaled by name and version.
+   */
+  voteFunctions?: VoteFunctionRegistry | VoteFunctionDefinition[];
 }
 
 /** What a run starts from: a validated spec plus the prompt files it names (see loadWorkflowFile). */
@@ -100,6 +109,9 @@ export class Runtime {
   readonly models: ModelRegistry;
   /** Every tool's circuit breaker, shared by all runs of this Runtime and kept in its store. */
   readonly health: ToolHealthTable;
+  readonly voteFunctions: VoteFunctionRegistry;
+  /** What every engine of this Runtime is given: the vote functions. */
+  private readonly engineOptions: EngineOptions;
   private readonly clock: Clock;
   private readonly ids: IdSource;
   private readonly warned = new Set<string>();
@@ -116,6 +128,11 @@ export class Runtime {
     this.health = new ToolHealthTable(options.store, options.breakerPolicy, (message) =>
       options.onWarning?.(message),
     );
+    this.voteFunctions =
+      options.voteFunctions instanceof VoteFunctionRegistry
+        ? options.voteFunctions
+        : new VoteFunctionRegistry(options.voteFunctions ?? []);
+    this.engineOptions = { votes: this.voteFunctions };
   }
 
   /** Starts a run and drives it until it finishes or pauses (approval, outcome-unknown). */
@@ -141,6 +158,7 @@ export class Runtime {
     // and the live engine must see the spec and input exactly as replay and resume will. The spec
     // is serialised once, for its hash and for its copy.
     const specText = canonicalJson(spec as unknown as JsonValue);
+    const voteFunctions = this.voteFunctionsFor(spec);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
@@ -155,6 +173,7 @@ export class Runtime {
         string,
         ToolInfo
       >,
+      ...(voteFunctions === undefined ? {} : { voteFunctions }),
       ...(parent ? { parent: { ...parent } } : {}),
       ...(this.options.origin ? { origin: canonicalCopy(this.options.origin) } : {}),
     };
@@ -170,7 +189,10 @@ export class Runtime {
       parentRunId: start.parent?.runId ?? null,
       createdAt: start.at,
     });
-    const driver = this.driverFor(new RunEngine(start, this.planFor(start)), journal);
+    const driver = this.driverFor(
+      new RunEngine(start, this.planFor(start), undefined, this.engineOptions),
+      journal,
+    );
     const { seq: _seq, ...draft } = start;
     driver.push(draft);
     return this.endPausedChildren(await this.driveLive(start.runId, driver));
@@ -336,7 +358,9 @@ export class Runtime {
       const seen = { checkpoint: false };
       const first = loaded.events[0];
       const startText = first ? encodeEvent(first).text : '';
+      if (first?.type === 'run-start') this.checkVoteFunctions(runId, first);
       const replay = await replayJournal(loaded.events, undefined, loaded.batches, {
+        engine: this.engineOptions,
         onBatch: (end, engine) => {
           if (checkpoint?.seq !== end - 1) return;
           // Resume trusts the checkpoint instead of replaying up to it: it must be what the
@@ -391,7 +415,10 @@ export class Runtime {
       const loaded = await loadJournal(this.store, run);
       const first = loaded.events[0];
       const plan = first?.type === 'run-start' ? this.planFor(first) : undefined;
-      ({ engine } = await replayJournal(loaded.events, plan, loaded.batches));
+      if (first?.type === 'run-start') this.checkVoteFunctions(runId, first);
+      ({ engine } = await replayJournal(loaded.events, plan, loaded.batches, {
+        engine: this.engineOptions,
+      }));
       journal = this.journalFor(runId, loaded.headSeq, loaded.lastHash);
     }
     // Refuse before appending anything: a run resumed without its tools would fail steps for a
@@ -410,9 +437,10 @@ export class Runtime {
     const loaded = await loadFromCheckpoint(this.store, run, checkpoint);
     if (!loaded) return undefined;
     const plan = this.planFor(loaded.start);
+    this.checkVoteFunctions(run.runId, loaded.start);
     let restored: RunEngine;
     try {
-      restored = new RunEngine(loaded.start, plan, loaded.snapshot);
+      restored = new RunEngine(loaded.start, plan, loaded.snapshot, this.engineOptions);
     } catch (error) {
       if (error instanceof SnapshotError) return undefined;
       throw error;
@@ -438,6 +466,67 @@ export class Runtime {
       create,
       this.options.checkpointBytes ?? CHECKPOINT_MIN_BYTES,
     );
+  }
+
+  /**
+   * The vote functions a run uses must be registered to resume or verify it: its decisions are
+   * re-derived by them. A changed version is reported, like a tool's.
+   */
+  private checkVoteFunctions(runId: string, start: RunStartEvent): void {
+    for (const [name, recorded] of Object.entries(start.voteFunctions ?? {})) {
+      const current = this.voteFunctions.get(name);
+      if (current?.kind !== recorded.kind) {
+        throw new VoteRuleError(
+          `voteFunctions.${name}`,
+          `run ${runId} uses the vote ${recorded.kind} ${JSON.stringify(name)}, which is not registered`,
+          `register it (RuntimeOptions.voteFunctions, or export it from a tools module of the config); registered: ${this.voteFunctions.names(recorded.kind).join(', ') || 'none'}`,
+          name,
+        );
+      }
+      const changed = (current.version ?? null) !== (recorded.version ?? null);
+      if (changed && !this.warned.has(`${runId}|vote:${name}`)) {
+        this.warned.add(`${runId}|vote:${name}`);
+        this.options.onWarning?.(
+          `vote ${recorded.kind} '${name}' was version ${recorded.version ?? '(none)'} when run ${runId} started and is ` +
+            `${current.version ?? '(none)'} now; decided votes keep their results, and replay re-derives them with the new one`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The registered parsers and checks the spec's vote steps name, as run-start records them;
+   * undefined when it names none. An unregistered name fails the start (VOTE_RULE_INVALID at the
+   * step's field).
+   */
+  private voteFunctionsFor(spec: WorkflowSpec): Record<string, VoteFunctionInfo> | undefined {
+    let used: Record<string, VoteFunctionInfo> | undefined;
+    for (const { step, path } of allSteps(spec)) {
+      if (step.kind !== 'vote') continue;
+      const parser = step.redFlags.parser;
+      const names: Array<[string, VoteFunctionInfo['kind'], string]> = [];
+      if (typeof parser === 'object' && 'function' in parser)
+        names.push([parser.function, 'parser', `${path}.redFlags.parser.function`]);
+      if (step.redFlags.check !== undefined)
+        names.push([step.redFlags.check, 'check', `${path}.redFlags.check`]);
+      for (const [name, kind, at] of names) {
+        const found = this.voteFunctions.get(name);
+        if (found?.kind !== kind) {
+          const known = this.voteFunctions.names(kind);
+          throw new VoteRuleError(
+            at,
+            `no vote ${kind} named ${JSON.stringify(name)} is registered`,
+            known.length === 0
+              ? `register a vote ${kind} with that name (RuntimeOptions.voteFunctions, or export it from a tools module of the config)`
+              : `registered: ${known.join(', ')}`,
+            name,
+          );
+        }
+        used ??= {};
+        used[name] = { kind, ...(found.version === undefined ? {} : { version: found.version }) };
+      }
+    }
+    return used;
   }
 
   private checkTools(runId: string, start: RunStartEvent): void {
@@ -513,7 +602,7 @@ export class Runtime {
   private toolsFor(spec: WorkflowSpec): Record<string, ToolInfo> {
     const tools: Record<string, ToolInfo> = {};
     for (const { step, path } of allSteps(spec)) {
-      if (step.kind === 'agent' || step.kind === 'route') {
+      if (step.kind === 'agent' || step.kind === 'route' || step.kind === 'vote') {
         const model = step.model ?? 'default';
         if (!this.models.get(model)) throw new ModelNotFoundError(model, path, this.models.names());
       }

@@ -14,7 +14,7 @@ import {
   buildModels,
   findConfig,
   loadConfig,
-  loadTools,
+  loadToolModules,
   type LoadedConfig,
   type SwitchyardConfig,
 } from '../runtime/config.js';
@@ -88,7 +88,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = await openConfiguredStore(config, options, env);
   let telemetry: OtlpPipeline | undefined;
   try {
-    const tools = [...(await loadTools(config)), ...(options.tools ?? [])];
+    const modules = await loadToolModules(config);
+    const tools = [...modules.tools, ...(options.tools ?? [])];
     const models = buildModels(config.config, options.seed, {
       ...(config.file ? { file: config.file } : {}),
       env,
@@ -123,6 +124,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const runtime = new Runtime({
       store,
       tools,
+      // Vote steps name their parsers and checks; they come from the same tool modules.
+      voteFunctions: modules.voteFunctions,
       models,
       onEvents: (runId, events) => {
         hub.publish(runId, events);

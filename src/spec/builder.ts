@@ -137,6 +137,35 @@ export interface RouteConfig<
   model?: string;
 }
 
+export interface VoteConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** Prompt file path, relative to the spec root (as a YAML file's prompts are once loaded). */
+  prompt: string;
+  model?: string;
+  input?: Template<I, Ids, V>;
+  /** Each parsed sample must match it, or it is flagged `rejected`. */
+  output?: { schema: JsonObject };
+  maxTokens?: number;
+  /** The lead that decides: first-to-ahead-by-k. */
+  k: number;
+  /** Samples drawn (flagged ones included) before the vote is exhausted. */
+  maxSamples: number;
+  /** Sample 0's temperature (default 0) and every later one's (default 0.1). */
+  temperature?: { first?: number; later?: number };
+  maxParallel?: number;
+  redFlags?: {
+    maxOutputTokens?: number;
+    /** 'json' (default), a regex whose groups make the vote, or a registered parser. */
+    parser?: 'json' | { regex: string; flags?: string } | { function: string };
+    /** A registered check. */
+    check?: string;
+  };
+}
+
 export interface MapConfig<
   I,
   Ids extends string,
@@ -330,6 +359,43 @@ export class WorkflowBuilder<
     );
   }
 
+  /** An agent call decided by first-to-ahead-by-k voting, with red flags (docs/voting.md). */
+  vote<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: VoteConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const {
+      prompt,
+      model,
+      input,
+      output,
+      maxTokens,
+      k,
+      maxSamples,
+      temperature,
+      maxParallel,
+      redFlags,
+      ...common
+    } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      {
+        id,
+        kind: 'vote',
+        prompt,
+        model,
+        input: this.template(input),
+        output,
+        maxTokens,
+        k,
+        maxSamples,
+        temperature: definedOnly(temperature),
+        maxParallel,
+        redFlags: definedOnly(redFlags),
+      },
+      common,
+    );
+  }
+
   map<const Id extends string>(
     id: NewId<Id, Outer | Own>,
     config: MapConfig<I, Outer | Own, Own, V>,
@@ -485,6 +551,15 @@ export class WorkflowBuilder<
 
 function state(builder: BuiltBlock): BlockState {
   return builder[STATE];
+}
+
+/** A copy without the keys a plain JavaScript caller set to undefined (YAML would leave them out). */
+function definedOnly(value: object | undefined): JsonObject | undefined {
+  if (value === undefined) return undefined;
+  const copy: JsonObject = {};
+  for (const [key, field] of Object.entries(value) as Array<[string, JsonValue | undefined]>)
+    if (field !== undefined) copy[key] = field;
+  return copy;
 }
 
 function blockFields(body: BlockState): JsonObject {

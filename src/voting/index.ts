@@ -71,3 +71,15 @@ export {
   type VoteStep,
 } from './vote.js';
 export { planBatch, sampleTemperature, type SampleRequest } from './sampling.js';
+export {
+  defineVoteCheck,
+  defineVoteParser,
+  isVoteFunction,
+  VoteFunctionRegistry,
+  type VoteCheckDefinition,
+  type VoteCheckFunction,
+  type VoteFunctionDefinition,
+  type VoteFunctionLookup,
+  type VoteParserDefinition,
+  type VoteParserFunction,
+} from './functions.js';

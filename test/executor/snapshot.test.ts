@@ -214,3 +214,60 @@ describe('engine snapshots', () => {
     expect(() => new RunEngine(start, undefined, snapshot)).toThrow(/does not fit/);
   });
 });
+
+describe('engine snapshots of vote steps', () => {
+  it('votes (parallel samples, answers out of order, a retried sample, red flags) restore at every boundary', async () => {
+    const store = new MemoryJournalStore();
+    const failedOnce = new Set<string>();
+    const answers = ['yes', 'no', 'NOT LOWER CASE', 'yes', 'yes'];
+    const model: ModelProvider = {
+      specificationVersion: 'v1',
+      name: 'scripted',
+      async generate(request) {
+        const index = request.sample?.index ?? 0;
+        // Sample 0 answers after the others, so later answers wait for it in the snapshot.
+        for (let i = 0; i < (index === 0 ? 4 : 0); i++)
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        if (index === 1 && !failedOnce.has(request.sampleKey.split('#')[0] as string)) {
+          failedOnce.add(request.sampleKey.split('#')[0] as string);
+          throw Object.assign(new Error('503 overloaded'), { retryable: true });
+        }
+        const text = answers[index] ?? 'no';
+        return { text, model: 'scripted', usage: { inputTokens: 1, outputTokens: 1 } };
+      },
+    };
+    const { runtime } = harness({ store, models: new ModelRegistry().register('default', model) });
+    const outcome = await runtime.start({
+      spec: workflow({
+        name: 'votes',
+        steps: [
+          {
+            id: 'each',
+            kind: 'map',
+            items: [1, 2],
+            concurrency: 2,
+            steps: [
+              {
+                id: 'v',
+                kind: 'vote',
+                prompt: 'p.md',
+                input: { n: '$.item' },
+                k: 2,
+                maxSamples: 6,
+                retry: { maxAttempts: 2 },
+                redFlags: { parser: { regex: '(?<answer>[a-z]+)' } },
+              },
+            ],
+          },
+        ],
+      }),
+      prompts: { 'p.md': 'Is {{ n }} fine?' },
+    });
+    expect(outcome.status).toBe('completed');
+    expect(outcome.output).toEqual([{ answer: 'yes' }, { answer: 'yes' }]);
+    const events = await runtime.events(outcome.runId);
+    expect(events.filter((e) => e.type === 'timer-start' && e.sample === 1)).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'vote-flagged')).toHaveLength(2);
+    expect(await checkEveryBoundary(store, outcome.runId)).toBeGreaterThan(8);
+  });
+});

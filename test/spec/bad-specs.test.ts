@@ -79,6 +79,24 @@ function routeYaml(
   ].join('\n');
 }
 
+/** A vote step (lines 3–5: id, kind, prompt) followed by `fields`, one per line from line 6. */
+function voteYaml(fields: string[]): string {
+  return [
+    'name: w',
+    'steps:',
+    '  - id: pick',
+    '    kind: vote',
+    '    prompt: p.md',
+    ...fields.map((line) => `    ${line}`),
+    '',
+  ].join('\n');
+}
+
+const voteFiles = (fields: string[]): Record<string, string> => ({
+  'main.yaml': voteYaml(fields),
+  'p.md': 'Pick one: {{ x }}',
+});
+
 const rows: Row[] = [
   {
     name: 'route edge to a node that does not exist',
@@ -205,19 +223,54 @@ const rows: Row[] = [
     mentions: 'did you mean "tool"',
   },
   {
-    name: 'reserved kind vote',
-    files: {
-      'main.yaml': yaml`
-      name: w
-      steps:
-        - id: a
-          kind: vote
-    `,
-    },
-    code: 'SPEC_KIND_NOT_AVAILABLE',
-    path: 'steps[0].kind',
-    line: 4,
-    mentions: 'later release',
+    name: 'vote whose sample cap is below k',
+    files: voteFiles(['k: 3', 'maxSamples: 2']),
+    code: 'VOTE_RULE_INVALID',
+    path: 'steps[0].maxSamples',
+    line: 7,
+    mentions: 'can never give one answer a lead of 3',
+  },
+  {
+    name: 'vote regex parser that does not compile',
+    files: voteFiles(['k: 2', 'maxSamples: 5', 'redFlags:', "  parser: { regex: '(a' }"]),
+    code: 'VOTE_RULE_INVALID',
+    path: 'steps[0].redFlags.parser.regex',
+    line: 9,
+    mentions: 'not a valid regular expression',
+  },
+  {
+    name: 'vote regex parser with the m flag',
+    files: voteFiles([
+      'k: 2',
+      'maxSamples: 5',
+      'redFlags:',
+      "  parser: { regex: 'yes|no', flags: m }",
+    ]),
+    code: 'VOTE_RULE_INVALID',
+    path: 'steps[0].redFlags.parser.flags',
+    line: 9,
+    mentions: 'match the whole output',
+  },
+  {
+    name: 'vote without k',
+    files: voteFiles(['maxSamples: 5']),
+    code: 'SPEC_MISSING_FIELD',
+    path: 'steps[0].k',
+    line: 3,
+  },
+  {
+    name: 'vote with a negative later temperature',
+    files: voteFiles(['k: 2', 'maxSamples: 5', 'temperature: { later: -0.5 }']),
+    code: 'SPEC_OUT_OF_RANGE',
+    path: 'steps[0].temperature.later',
+    line: 8,
+  },
+  {
+    name: 'vote with an approval-style field',
+    files: voteFiles(['k: 2', 'maxSamples: 5', 'message: pick one']),
+    code: 'SPEC_UNKNOWN_FIELD',
+    path: 'steps[0].message',
+    line: 8,
   },
   {
     name: 'cycle between two steps',

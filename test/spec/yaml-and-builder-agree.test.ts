@@ -35,6 +35,38 @@ const builders: Record<string, () => WorkflowSpec> = {
       .output((r) => r.step('polish').output('greeting'))
       .build(),
 
+  'vote.yaml': () =>
+    workflow('classify-vote')
+      .input<{ ticket: string }>({ type: 'object', properties: { ticket: { type: 'string' } } })
+      .vote('label', {
+        prompt: 'prompts/classify.md',
+        model: 'fast',
+        input: (r) => ({ ticket: r.input('ticket') }),
+        output: {
+          schema: {
+            type: 'object',
+            properties: { label: { enum: ['billing', 'bug', 'other'] } },
+            required: ['label'],
+          },
+        },
+        k: 3,
+        maxSamples: 12,
+        temperature: { first: 0, later: 0.7 },
+        maxParallel: 4,
+        redFlags: { maxOutputTokens: 200, parser: 'json', check: 'no-empty' },
+        retry: { maxAttempts: 2 },
+        timeoutMs: 10_000,
+      })
+      .vote('code', {
+        prompt: 'prompts/classify.md',
+        input: (r) => ({ ticket: r.step('label').output('label') }),
+        k: 1,
+        maxSamples: 1,
+        redFlags: { parser: { regex: '(?<word>[a-z]+)', flags: 'i' } },
+      })
+      .output((r) => r.step('code').output())
+      .build(),
+
   'map.yaml': () =>
     workflow('fan-out')
       .tool('list', { tool: 'orders.list', input: { count: 10 } })

@@ -37,3 +37,5 @@ export {
   type MistakeMix,
 } from './model.js';
 export { solveHanoi, type SolveHanoiOptions, type SolveHanoiResult } from './solve.js';
+export { HanoiSimulatedModel, readHanoiPrompt, type HanoiModelOptions } from './provider.js';
+export { checkHanoiRun, hanoiVoteParser, votedAnswers } from './trajectory.js';

@@ -54,8 +54,11 @@ export const DEFAULT_MISTAKE_MIX: MistakeMix = {
 
 export interface HanoiModelInput {
   readonly seed: number | string;
-  /** 0-based step (move) number. */
-  readonly step: number;
+  /**
+   * The step: its 0-based move number, or any string naming it (the engine's simulated model uses
+   * the vote step's path). Only its identity matters: it keys the randomness.
+   */
+  readonly step: number | string;
   /** Index of the sample within the step's vote. */
   readonly sample: number;
   readonly temperature: number;
