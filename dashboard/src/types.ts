@@ -3,32 +3,14 @@
 import type { JournalEvent } from '../../src/core/events.js';
 import type { RunRecord, RunStatus } from '../../src/core/ports.js';
 import type { RunView } from '../../src/runtime/run-view.js';
+import type { GraphEdge, GraphNode, WorkflowGraph } from '../../src/server/graph.js';
 
-export type { JournalEvent, RunRecord, RunStatus };
+export type { GraphEdge, GraphNode, JournalEvent, RunRecord, RunStatus, WorkflowGraph };
 
 export interface RunDetails extends RunView {
   costUsd: number;
   unpricedModelCalls: number;
   children: RunRecord[];
-}
-
-export interface GraphNode {
-  id: string;
-  kind: string;
-  parent: string | null;
-  label: string;
-}
-
-export interface GraphEdge {
-  from: string;
-  to: string;
-  kind: 'dependency' | 'contains' | 'fallback';
-}
-
-export interface WorkflowGraph {
-  workflow: string;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
 }
 
 export interface VerifyReport {

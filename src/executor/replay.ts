@@ -19,8 +19,7 @@ export interface RecordedBatch {
 }
 
 function describe(event: unknown): string {
-  const text = canonicalJson(event as JsonValue);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  return clip(canonicalJson(event as JsonValue));
 }
 
 /**

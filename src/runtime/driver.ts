@@ -172,8 +172,12 @@ export class RunDriver {
           seq += 1;
         }
       }
-      await this.journal.append(events, this.status(), this.deps.clock.now(), fullTexts, () =>
-        checkpointState(this.engine.snapshot(), this.startText()),
+      await this.journal.append(
+        events,
+        this.status(),
+        this.deps.clock.now(),
+        fullTexts,
+        this.checkpoint,
       );
       this.deps.onEvents?.(this.journal.runId, events);
       this.deps.faults?.afterAppend?.(events);
@@ -183,11 +187,14 @@ export class RunDriver {
 
   private startTextCache: string | undefined;
 
-  /** The run-start as the journal stores it, for checkpoints (made once: it never changes). */
-  private startText(): string {
+  /**
+   * The checkpoint state the journal asks for when one is due: one function for the driver's life
+   * rather than a closure per tick, and the run-start's stored text made once (it never changes).
+   */
+  private readonly checkpoint = (): string => {
     this.startTextCache ??= encodeEvent(this.engine.runStart).text;
-    return this.startTextCache;
-  }
+    return checkpointState(this.engine.snapshot(), this.startTextCache);
+  };
 
   private status(): RunStatus {
     const end = this.engine.endEvent;
