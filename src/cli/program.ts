@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { SwitchyardError } from '../core/errors.js';
 import type { JournalEvent } from '../core/events.js';
 import type { JsonValue } from '../core/json.js';
-import type { JournalStore, RunStatus } from '../core/ports.js';
+import { RUN_STATUSES, type JournalStore, type RunStatus } from '../core/ports.js';
 import { DEFAULT_STORE_URL, openStore } from '../journal/open-store.js';
 import type { FaultHooks, RunOutcome } from '../runtime/driver.js';
 import { viewRun } from '../runtime/run-view.js';
@@ -502,20 +502,11 @@ function wholeNumber(text: string, option: string, min = 0): number {
   return value;
 }
 
-const STATUSES: readonly RunStatus[] = [
-  'running',
-  'waiting',
-  'outcome-unknown',
-  'completed',
-  'failed',
-  'cancelled',
-];
-
 function runStatus(text: string | undefined): RunStatus | undefined {
   if (text === undefined) return undefined;
-  if (!(STATUSES as readonly string[]).includes(text)) {
+  if (!(RUN_STATUSES as readonly string[]).includes(text)) {
     throw new UsageError(
-      `--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(text)}`,
+      `--status must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(text)}`,
     );
   }
   return text as RunStatus;

@@ -2,8 +2,15 @@ import type { Failure } from './errors.js';
 import type { JsonValue } from './json.js';
 
 /** Run status as kept beside the journal, for listing runs without folding every journal. */
-export type RunStatus =
-  'running' | 'waiting' | 'outcome-unknown' | 'completed' | 'failed' | 'cancelled';
+export const RUN_STATUSES = [
+  'running',
+  'waiting',
+  'outcome-unknown',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** A run in one of these states will never append another event. */
 export function isTerminalStatus(status: RunStatus): boolean {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RUN_STATUSES } from '../core/ports.js';
 
 /**
  * The HTTP API's request and response shapes. Requests are validated with these schemas (strict:
@@ -6,14 +7,6 @@ import { z } from 'zod';
  * cannot drift from what the server accepts.
  */
 
-const RUN_STATUSES = [
-  'running',
-  'waiting',
-  'outcome-unknown',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
 
 const anyJson = z.unknown().meta({ description: 'any JSON value' });
 const stepPath = z
