@@ -1,6 +1,7 @@
 // Raw better-sqlite3 helpers shared by the floors and the journal measurements.
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { unpackBody } from '../../src/journal/body-codec.js';
 
 /** A raw connection with the store's default settings (WAL, synchronous=NORMAL). */
 export function openRaw(file: string): Database.Database {
@@ -47,13 +48,18 @@ export function measureJournal(
   const db = new Database(file);
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
+    // Large bodies are stored packed (src/journal/body-codec.ts): measure their canonical text.
+    db.function('body_text', { deterministic: true }, (body: unknown) =>
+      unpackBody(body as string | Uint8Array),
+    );
     // Schema 2: one row per batch, the run's rows being one rowid range under its run_key.
     const runKey = db.prepare('SELECT run_key FROM runs WHERE run_id = ?').pluck().get(runId);
     const range = 'id BETWEEN ?1 * 4294967296 AND ?1 * 4294967296 + 4294967295';
     const all = db
       .prepare(
-        'SELECT coalesce(sum(json_array_length(body)), 0) AS n, ' +
-          `coalesce(sum(length(CAST(body AS BLOB))), 0) AS bytes FROM batches WHERE ${range}`,
+        'SELECT coalesce(sum(json_array_length(body_text(body))), 0) AS n, ' +
+          'coalesce(sum(length(CAST(body_text(body) AS BLOB))), 0) AS bytes ' +
+          `FROM batches WHERE ${range}`,
       )
       .get({ 1: runKey }) as { n: number; bytes: number };
     // Each event's share of its row: its own text (canonical, so json_each's text is the same
@@ -63,7 +69,7 @@ export function measureJournal(
         'SELECT count(*) AS n, coalesce(sum(length(CAST(e.value AS BLOB)) + 1), 0) AS bytes, ' +
           "coalesce(sum(length(CAST(json_extract(e.value, '$.seq') AS TEXT)) + " +
           "length(json_extract(e.value, '$.path')) - ?2), 0) AS digits " +
-          `FROM batches b, json_each(b.body) e WHERE b.${range} ` +
+          `FROM batches b, json_each(body_text(b.body)) e WHERE b.${range} ` +
           "AND json_extract(e.value, '$.path') LIKE ?3 || '%'",
       )
       .get({ 1: runKey, 2: pathWithoutDigits, 3: stepPrefix }) as {

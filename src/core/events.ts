@@ -175,9 +175,28 @@ export interface ModelCallStartEvent extends EventBase {
   /** For a vote step: the index of the sample this call draws (its temperature is in `request`). */
   sample?: number;
   model: string;
+  /** sha256 of the prompt template (or, for a literal prompt, of the prompt itself). */
   promptHash: string;
+  /**
+   * What the call is made of (see ModelCallRequest): the template's variables rather than the
+   * rendered text, so a million calls on one template journal the template once.
+   */
   request: JsonValue;
   timeoutAt?: number;
+}
+
+/**
+ * A model-call-start's `request`. An agent or vote step journals `input`, the variables its prompt
+ * template (identified by `promptHash`, stored once in run-start's `prompts`) is rendered with: the
+ * rendered prompt is a pure function of the two. A prompt built by the engine itself (a route
+ * step's consultation) journals the literal `prompt`.
+ */
+export interface ModelCallRequest {
+  input?: JsonValue;
+  prompt?: string;
+  temperature: number;
+  outputSchema?: JsonValue;
+  maxTokens?: number;
 }
 export interface TimerStartEvent extends EventBase {
   type: 'timer-start';

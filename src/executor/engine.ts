@@ -646,6 +646,8 @@ export class RunEngine {
         retryable: false,
       });
     }
+    // Rendered here only to refuse a prompt missing its data before any call; the journal keeps
+    // the template's hash and the variables (ModelCallRequest), the driver renders for the call.
     const rendered = renderPrompt(template, node.input);
     if (!rendered.ok) {
       return this.failStep(node, {
@@ -655,7 +657,7 @@ export class RunEngine {
       });
     }
     const request: Record<string, JsonValue> = {
-      prompt: rendered.text,
+      input: node.input,
       temperature: spec.temperature,
     };
     if (spec.output) request.outputSchema = spec.output.schema;
@@ -666,7 +668,7 @@ export class RunEngine {
       path: node.path,
       attempt: node.attempt,
       model: spec.model ?? 'default',
-      promptHash: sha256Hex(template),
+      promptHash: this.promptHash(spec.prompt, template),
       request,
       ...(timeoutAt === undefined ? {} : { timeoutAt }),
     });
@@ -1035,7 +1037,8 @@ export class RunEngine {
     }
   }
 
-  private votePrompt(node: StepNode): { text: string; hash: string } | Failure {
+  /** The template's hash (checked to render: a placeholder without data fails the step). */
+  private votePrompt(node: StepNode): { hash: string } | Failure {
     const spec = node.step.spec as VoteStepSpec;
     const template = this.start.prompts[spec.prompt];
     if (template === undefined)
@@ -1046,18 +1049,22 @@ export class RunEngine {
       };
     const rendered = renderPrompt(template, node.input);
     if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
-    let hash = this.promptHashes.get(spec.prompt);
+    return { hash: this.promptHash(spec.prompt, template) };
+  }
+
+  private promptHash(name: string, template: string): string {
+    let hash = this.promptHashes.get(name);
     if (hash === undefined) {
       hash = sha256Hex(template);
-      this.promptHashes.set(spec.prompt, hash);
+      this.promptHashes.set(name, hash);
     }
-    return { text: rendered.text, hash };
+    return hash;
   }
 
   private callSample(
     node: StepNode,
     sample: PendingSample,
-    prompt: { text: string; hash: string },
+    prompt: { hash: string },
   ): void {
     const spec = node.step.spec as VoteStepSpec;
     node.attempt += 1;
@@ -1065,7 +1072,7 @@ export class RunEngine {
     sample.tries += 1;
     sample.waiting = 'model';
     const request: Record<string, JsonValue> = {
-      prompt: prompt.text,
+      input: node.input,
       temperature: sample.temperature,
     };
     if (spec.output) request.outputSchema = spec.output.schema;

@@ -1,3 +1,5 @@
+import type { ModelCallRequest } from '../core/events.js';
+import { sha256Hex } from '../core/hash.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)\s*\}\}/g;
@@ -30,4 +32,28 @@ export function renderPrompt(template: string, input: JsonValue): RenderResult {
     };
   }
   return { ok: true, text };
+}
+
+/**
+ * The prompt text of a model-call-start, rebuilt from what the journal keeps (ModelCallRequest): the
+ * literal `prompt`, or the run's template with hash `promptHash` rendered with `input`. Templates are
+ * indexed by hash on first use; a run has a handful.
+ */
+export class CallPrompts {
+  private byHash: Map<string, string> | null = null;
+
+  constructor(private readonly templates: Readonly<Record<string, string>>) {}
+
+  text(promptHash: string, request: ModelCallRequest): RenderResult {
+    if (typeof request.prompt === 'string') return { ok: true, text: request.prompt };
+    if (this.byHash === null) {
+      this.byHash = new Map();
+      for (const template of Object.values(this.templates))
+        this.byHash.set(sha256Hex(template), template);
+    }
+    const template = this.byHash.get(promptHash);
+    if (template === undefined)
+      return { ok: false, message: `no prompt template with hash ${promptHash} in the run` };
+    return renderPrompt(template, request.input ?? null);
+  }
 }

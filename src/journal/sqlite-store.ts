@@ -20,6 +20,7 @@ import {
   StoreVersionError,
 } from './errors.js';
 import { batchesFromV1, type V1EventRow } from './migrate-v1.js';
+import { packBody, unpackBody } from './body-codec.js';
 import { checkRequest, headAfter, newRunRecord, uniqueBlobs } from './request.js';
 
 /**
@@ -35,7 +36,7 @@ export interface SqliteStoreOptions {
 }
 
 /** PRAGMA user_version of the schema below; bump with a migration when the layout changes. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 /** PRAGMA application_id ('SYRJ'): marks a file as a Switchyard journal. */
 const APPLICATION_ID = 0x5359524a;
 const BUSY_TIMEOUT_MS = 5000;
@@ -228,6 +229,9 @@ function prepareSchema(db: Database.Database, file: string): void {
     throw new StoreCorruptError(file, `its schema version is ${version}`);
   }
   if (version === 1) migrateFromV1(db, file);
+  // Schema 3 may hold packed bodies (journal/body-codec.ts) that a schema-2 reader would misread;
+  // the layout is unchanged, so a schema-2 file only needs its stamp moved on.
+  if (version === 2) db.transaction(() => db.exec(STAMP)).immediate();
   const columnsOf = db.prepare('SELECT name FROM pragma_table_info(?)').pluck();
   // A schema-2 file from before the meta table: add it (CREATE … IF NOT EXISTS, so a concurrent
   // opener doing the same is harmless).
@@ -299,7 +303,7 @@ function migrateFromV1(db: Database.Database, file: string): void {
       for (const batch of result.batches) {
         const first = JSON.parse(batch.body) as Array<{ at?: unknown }>;
         const at = typeof first[0]?.at === 'number' ? first[0].at : run.updatedAt;
-        insertBatch.run(runKey, batch.seq, batch.lastSeq, at, batch.body, batch.hash);
+        insertBatch.run(runKey, batch.seq, batch.lastSeq, at, packBody(batch.body), batch.hash);
       }
     }
     db.exec(`DROP TABLE events_v1; DROP TABLE runs_v1; ${STAMP}`);
@@ -319,8 +323,9 @@ interface Statements {
   keyOf: Database.Statement<[string], number>;
   stateOf: Database.Statement<[number], { status: RunStatus; head: number }>;
   setStatus: Database.Statement<[RunStatus, number, number, number]>;
-  insertBatch: Database.Statement<[number, number, number, number, string, string]>;
+  insertBatch: Database.Statement<[number, number, number, number, string | Buffer, string]>;
   insertBlob: Database.Statement<[string, string]>;
+  /** `body` as stored: text, or packed bytes (body-codec.ts) until read() unpacks it. */
   readFrom: Database.Statement<[number, number, number, number], StoredBatch>;
   getRun: Database.Statement<[string], RunRecord>;
   getBlob: Database.Statement<[string], string>;
@@ -462,9 +467,25 @@ export class SqliteJournalStore implements JournalStore {
       // Iterating measured ~25% faster than .all() on a 400,000-row journal, with less memory:
       // resume reads whole journals.
       const rows: StoredBatch[] = [];
-      for (const row of this.#statements.readFrom.iterate(runKey, runKey, runKey, fromSeq)) rows.push(row);
+      for (const row of this.#statements.readFrom.iterate(runKey, runKey, runKey, fromSeq)) {
+        const stored = row.body as string | Uint8Array;
+        if (typeof stored !== 'string') row.body = this.#unpack(runId, row.seq, stored);
+        rows.push(row);
+      }
       return rows;
     });
+  }
+
+  #unpack(runId: string, seq: number, stored: Uint8Array): string {
+    try {
+      return unpackBody(stored);
+    } catch (error) {
+      throw new StoreCorruptError(
+        this.file,
+        `the batch at seq ${seq} of run ${runId} cannot be unpacked: ${(error as Error).message}`,
+        error,
+      );
+    }
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -646,7 +667,14 @@ export class SqliteJournalStore implements JournalStore {
     }
     for (const batch of batches) {
       try {
-        s.insertBatch.run(runKey, batch.seq, batch.lastSeq, request.at, batch.body, batch.hash);
+        s.insertBatch.run(
+          runKey,
+          batch.seq,
+          batch.lastSeq,
+          request.at,
+          packBody(batch.body),
+          batch.hash,
+        );
       } catch (error) {
         if (
           error instanceof Database.SqliteError &&

@@ -2,6 +2,7 @@ import { failureFrom } from '../core/errors.js';
 import type {
   ChildRunStartEvent,
   JournalEvent,
+  ModelCallRequest,
   ModelCallStartEvent,
   RouteObserveEvent,
   RunEndEvent,
@@ -15,6 +16,7 @@ import { encodeEvent } from '../core/journal-codec.js';
 import { canonicalJson, type JsonValue } from '../core/json.js';
 import { isTerminalStatus, type Clock, type RunStatus, type ToolContext } from '../core/ports.js';
 import type { Decision, RunEngine } from '../executor/engine.js';
+import { CallPrompts } from '../executor/prompt.js';
 import { sampleKey } from '../executor/vote-step.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -186,6 +188,7 @@ export class RunDriver {
   }
 
   private startTextCache: string | undefined;
+  private prompts: CallPrompts | null = null;
 
   /**
    * The checkpoint state the journal asks for when one is due: one function for the driver's life
@@ -443,21 +446,21 @@ export class RunDriver {
     // A vote's sample says which sample it is in every event about it.
     const sample = call.sample === undefined ? {} : { sample: call.sample };
     const provider = this.deps.models.get(call.model);
-    const request = call.request as {
-      prompt: string;
-      temperature: number;
-      outputSchema?: JsonValue;
-      maxTokens?: number;
-    };
+    const journaled = call.request as unknown as ModelCallRequest;
+    const { input: _variables, prompt: _literal, ...request } = journaled;
     try {
       if (!provider)
         throw Object.assign(new Error(`model '${call.model}' is not configured`), {
           retryable: false,
         });
+      this.prompts ??= new CallPrompts(this.engine.runStart.prompts);
+      const prompt = this.prompts.text(call.promptHash, journaled);
+      if (!prompt.ok) throw Object.assign(new Error(prompt.message), { retryable: false });
       const response = await this.withDeadline(
         provider.generate(
           {
             ...request,
+            prompt: prompt.text,
             model: call.model,
             sampleKey: `${path}#${attempt}`,
             ...(call.sample === undefined ? {} : { sample: { step: path, index: call.sample } }),

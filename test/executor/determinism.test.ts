@@ -1,8 +1,9 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../../src/core/events.js';
+import type { JournalEvent, ModelCallRequest } from '../../src/core/events.js';
 import type { JsonValue } from '../../src/core/json.js';
 import { idempotencyKey } from '../../src/executor/engine.js';
+import { CallPrompts } from '../../src/executor/prompt.js';
 import type { ModelProvider } from '../../src/core/ports.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { ModelRegistry } from '../../src/providers/registry.js';
@@ -144,9 +145,17 @@ describe('agent steps with a simulated, error-prone model', () => {
     const ends = ofType(events, 'model-call-end');
     expect(ends.length).toBeGreaterThan(0);
     expect(ends.every((e) => e.simulated === true && e.model === 'simulated:default')).toBe(true);
-    // Each model call journals its prompt hash and the rendered request.
+    // Each model call journals its template's hash and the variables, not the rendered text; the
+    // prompt sent is rebuilt from the two and the template stored once in run-start.
     const [firstStart] = ofType(events, 'model-call-start');
-    expect(firstStart?.request).toMatchObject({ prompt: 'Classify this ticket: app crashes' });
+    const request = firstStart?.request as unknown as ModelCallRequest;
+    expect(request).not.toHaveProperty('prompt');
+    expect(request.input).toMatchObject({ text: 'app crashes' });
+    const prompts = new CallPrompts(ofType(events, 'run-start')[0]?.prompts ?? {});
+    expect(prompts.text(firstStart?.promptHash ?? '', request)).toEqual({
+      ok: true,
+      text: 'Classify this ticket: app crashes',
+    });
     // The filing tool saw the validated label.
     const filed = ofType(events, 'tool-call-start').map(
       (e) => (e.input as { label: string }).label,

@@ -102,6 +102,63 @@ describe('SqliteJournalStore', () => {
     await second.close();
   });
 
+  it('stores a large batch packed, smaller than its text, and reads back the exact text', async () => {
+    const file = freshFile();
+    const events = chainEvents('r', 3, {
+      size: 12,
+      extra: { text: 'the same words again '.repeat(8) },
+    });
+    const small = chainEvents('r', 1, { fromSeq: 36, prevHash: events[2]?.hash ?? '' });
+    const store = openSqliteStore(file);
+    await store.append(createRequest('r', { batches: events }));
+    await store.append({ ...nextRequest('r', 36, 35), batches: small });
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const rows = db
+      .prepare('SELECT typeof(body) AS type, length(body) AS size FROM batches ORDER BY id')
+      .all() as Array<{ type: string; size: number }>;
+    db.close();
+    // The three large batches are BLOBs a fraction of their text; the small one stays plain text.
+    expect(rows.map((row) => row.type)).toEqual(['blob', 'blob', 'blob', 'text']);
+    for (const [i, row] of rows.slice(0, 3).entries())
+      expect(row.size).toBeLessThan((events[i]?.body.length ?? 0) / 4);
+    const reopened = openSqliteStore(file);
+    expect(await reopened.read('r')).toEqual([...events, ...small]);
+    await reopened.close();
+  });
+
+  it('a packed batch whose bytes were damaged is StoreCorruptError naming run and seq', async () => {
+    const file = freshFile();
+    const store = openSqliteStore(file);
+    await store.append(createRequest('r', { batches: chainEvents('r', 1, { size: 20 }) }));
+    await store.close();
+    const db = new Database(file);
+    db.prepare("UPDATE batches SET body = X'01DEADBEEF'").run();
+    db.close();
+    const reopened = openSqliteStore(file);
+    const error = await reopened.read('r').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreCorruptError);
+    expect((error as Error).message).toMatch(/batch at seq 0 of run r cannot be unpacked/);
+    await reopened.close();
+  });
+
+  it('a schema-2 journal is stamped schema 3 when opened, its batches read as before', async () => {
+    const file = freshFile();
+    const events = chainEvents('r', 4);
+    const first = openSqliteStore(file);
+    await first.append(createRequest('r', { batches: events }));
+    await first.close();
+    const db = new Database(file);
+    db.pragma('user_version = 2');
+    db.close();
+    const second = openSqliteStore(file);
+    expect(await second.read('r')).toEqual(events);
+    await second.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    check.close();
+  });
+
   it('commits concurrent append() calls as one group transaction', async () => {
     const store = openSqliteStore(freshFile());
     const ids = Array.from({ length: 200 }, (_, i) => `g-${i}`);
