@@ -70,7 +70,7 @@ class Session {
    */
   async configForRun(runId: string): Promise<LoadedConfig> {
     const store = await this.store(this.config());
-    const [first] = await store.read(runId, 0);
+    const [first] = await store.read(runId, 0, 1);
     let origin: { config?: string; seed?: number } | undefined;
     try {
       // The first batch opens with run-start, which records where the run came from.

@@ -96,8 +96,11 @@ export interface JournalStore {
   append(request: AppendRequest): Promise<void>;
   /** Appends several batches in one transaction where the store can (group commit). */
   appendMany(requests: AppendRequest[]): Promise<void>;
-  /** The run's batches in seq order; with fromSeq, those holding an event at or after it. */
-  read(runId: string, fromSeq?: number): Promise<StoredBatch[]>;
+  /**
+   * The run's batches in seq order; with fromSeq, those holding an event at or after it; with
+   * limit, at most that many (a million-step journal is read a page at a time).
+   */
+  read(runId: string, fromSeq?: number, limit?: number): Promise<StoredBatch[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   getBlob(hash: string): Promise<string | undefined>;

@@ -43,7 +43,7 @@ export class MemoryJournalStore implements JournalStore {
     this.#commit(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
+  async read(runId: string, fromSeq = 0, limit?: number): Promise<StoredBatch[]> {
     this.#assertOpen();
     const batches = this.#runs.get(runId)?.batches ?? [];
     let first = 0;
@@ -56,7 +56,8 @@ export class MemoryJournalStore implements JournalStore {
         else high = middle;
       }
     }
-    return batches.slice(first).map(copyBatch);
+    const end = limit === undefined ? batches.length : first + limit;
+    return batches.slice(first, end).map(copyBatch);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {

@@ -316,12 +316,13 @@ export class PostgresJournalStore implements JournalStore {
     return this.#submit(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
+  async read(runId: string, fromSeq = 0, limit?: number): Promise<StoredBatch[]> {
     const rows = await this.#query(
       () =>
         this.#sql<StoredBatch[]>`
           SELECT seq, last_seq AS "lastSeq", body, hash FROM ${this.#batches}
-          WHERE run_id = ${runId} AND last_seq >= ${fromSeq} ORDER BY seq`,
+          WHERE run_id = ${runId} AND last_seq >= ${fromSeq} ORDER BY seq
+          ${limit === undefined ? this.#sql`` : this.#sql`LIMIT ${limit}`}`,
     );
     return rows.map((row) => ({
       seq: row.seq,

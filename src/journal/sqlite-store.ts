@@ -326,7 +326,7 @@ interface Statements {
   insertBatch: Database.Statement<[number, number, number, number, string | Buffer, string]>;
   insertBlob: Database.Statement<[string, string]>;
   /** `body` as stored: text, or packed bytes (body-codec.ts) until read() unpacks it. */
-  readFrom: Database.Statement<[number, number, number, number], StoredBatch>;
+  readFrom: Database.Statement<[number, number, number, number, number], StoredBatch>;
   getRun: Database.Statement<[string], RunRecord>;
   getBlob: Database.Statement<[string], string>;
   putCheckpoint: Database.Statement<[number, number, string]>;
@@ -399,7 +399,7 @@ export class SqliteJournalStore implements JournalStore {
       readFrom: db.prepare(
         'SELECT id - ? * 4294967296 AS seq, last_seq AS lastSeq, body, hash FROM batches ' +
           'WHERE id BETWEEN ? * 4294967296 AND ? * 4294967296 + 4294967295 ' +
-          'AND last_seq >= ? ORDER BY id',
+          'AND last_seq >= ? ORDER BY id LIMIT ?',
       ),
       getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.run_id = ?`),
       getBlob: db.prepare<[string], string>('SELECT text FROM blobs WHERE hash = ?').pluck(),
@@ -460,14 +460,14 @@ export class SqliteJournalStore implements JournalStore {
     return this.#enqueue(requests);
   }
 
-  async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
+  async read(runId: string, fromSeq = 0, limit = -1): Promise<StoredBatch[]> {
     return this.#query(() => {
       const runKey = this.#keyOf(runId);
       if (runKey === undefined) return [];
       // Iterating measured ~25% faster than .all() on a 400,000-row journal, with less memory:
       // resume reads whole journals.
       const rows: StoredBatch[] = [];
-      for (const row of this.#statements.readFrom.iterate(runKey, runKey, runKey, fromSeq)) {
+      for (const row of this.#statements.readFrom.iterate(runKey, runKey, runKey, fromSeq, limit)) {
         const stored = row.body as string | Uint8Array;
         if (typeof stored !== 'string') row.body = this.#unpack(runId, row.seq, stored);
         rows.push(row);

@@ -144,6 +144,43 @@ export async function loadJournal(store: JournalStore, run: RunRecord): Promise<
   return { run, ...decoded };
 }
 
+/** One page of a journal read in pages: `batches` index into `events`, which begin at `firstSeq`. */
+export interface JournalPage {
+  firstSeq: number;
+  events: JournalEvent[];
+  batches: LoadedBatch[];
+}
+
+/** Batches per page: ~12 MB of Hanoi vote events parsed, whatever the journal's length. */
+export const PAGE_BATCHES = 4096;
+
+/**
+ * Reads a run's journal a page at a time with loadJournal's checks (chain, numbering, payloads,
+ * spec, and the run record's head after the last page), so verifying a million-step run holds one
+ * page in memory rather than the whole journal.
+ */
+export async function* readJournalPages(
+  store: JournalStore,
+  run: RunRecord,
+  pageBatches = PAGE_BATCHES,
+): AsyncGenerator<JournalPage> {
+  let next = 0;
+  let prev = '';
+  for (;;) {
+    const rows = await store.read(run.runId, next, pageBatches);
+    if (rows.length === 0) break;
+    const decoded = await decodeRows(store, run, rows, next, prev);
+    if (next === 0) {
+      const first = decoded.events[0];
+      if (first?.type === 'run-start') checkSpec(run, first);
+    }
+    yield { firstSeq: next, events: decoded.events, batches: decoded.batches };
+    next += decoded.events.length;
+    prev = decoded.lastHash;
+  }
+  checkHead(run, next - 1);
+}
+
 /** A run's journal from its checkpoint on: the engine state there and the events after it. */
 export interface CheckpointedJournal {
   run: RunRecord;
@@ -238,6 +275,19 @@ async function decodeBatches(
   firstSeq: number,
   prevHash: string,
 ): Promise<{ events: JournalEvent[]; batches: LoadedBatch[]; lastHash: string; headSeq: number }> {
+  const decoded = await decodeRows(store, run, stored, firstSeq, prevHash);
+  const headSeq = firstSeq + decoded.events.length - 1;
+  checkHead(run, headSeq);
+  return { ...decoded, headSeq };
+}
+
+async function decodeRows(
+  store: JournalStore,
+  run: RunRecord,
+  stored: readonly StoredBatch[],
+  firstSeq: number,
+  prevHash: string,
+): Promise<{ events: JournalEvent[]; batches: LoadedBatch[]; lastHash: string }> {
   const blobs = new Map<string, JsonValue>();
   const events: JournalEvent[] = [];
   const batches: LoadedBatch[] = new Array<LoadedBatch>(stored.length);
@@ -277,8 +327,11 @@ async function decodeBatches(
     }
     batches[index] = { start, end: events.length, body: row.body };
   }
-  const headSeq = firstSeq + events.length - 1;
-  // The hash chain cannot show batches cut off the end; the run record's head seq can.
+  return { events, batches, lastHash: prev };
+}
+
+/** The hash chain cannot show batches cut off the end; the run record's head seq can. */
+function checkHead(run: RunRecord, headSeq: number): void {
   if (headSeq < run.headSeq) {
     throw new JournalInvalidError(
       `run ${run.runId} has ${headSeq + 1} events but its record says ${run.headSeq + 1}: events were removed from the end of the journal`,
@@ -288,7 +341,6 @@ async function decodeBatches(
   if (headSeq > run.headSeq) {
     throw new JournalConflictError(run.runId, run.headSeq + 1, headSeq, 'extended');
   }
-  return { events, batches, lastHash: prev, headSeq };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -52,6 +52,7 @@ import {
   checkpointState,
   loadFromCheckpoint,
   loadJournal,
+  readJournalPages,
   RunJournal,
 } from './journal.js';
 
@@ -353,16 +354,21 @@ export class Runtime {
       (await this.store.listRuns({ parentRunId: runId })).map((child) => this.verify(child.runId)),
     );
     try {
-      const loaded = await loadJournal(this.store, run);
       const checkpoint = await this.store.readCheckpoint(runId);
       const seen = { checkpoint: false };
-      const first = loaded.events[0];
-      const startText = first ? encodeEvent(first).text : '';
-      if (first?.type === 'run-start') this.checkVoteFunctions(runId, first);
-      const replay = await replayJournal(loaded.events, undefined, loaded.batches, {
-        engine: this.engineOptions,
-        onBatch: (end, engine) => {
-          if (checkpoint?.seq !== end - 1) return;
+      let startText = '';
+      let replay: { engine: RunEngine; events: number; decisionsChecked: number } | undefined;
+      // A page at a time: a million-step journal is verified in bounded memory. Pages end at batch
+      // ends, and a world event's decisions never cross one, so each page goes on from the engine
+      // the previous one left.
+      for await (const page of readJournalPages(this.store, run)) {
+        if (replay === undefined) {
+          const first = page.events[0];
+          startText = first ? encodeEvent(first).text : '';
+          if (first?.type === 'run-start') this.checkVoteFunctions(runId, first);
+        }
+        const onBatch = (end: number, engine: RunEngine): void => {
+          if (checkpoint?.seq !== page.firstSeq + end - 1) return;
           // Resume trusts the checkpoint instead of replaying up to it: it must be what the
           // journal derives, byte for byte.
           const derived = checkpointState(engine.snapshot(), startText);
@@ -373,8 +379,21 @@ export class Runtime {
             );
           }
           seen.checkpoint = true;
-        },
-      });
+        };
+        const result = await replayJournal(page.events, undefined, page.batches, {
+          ...(replay === undefined
+            ? { engine: this.engineOptions }
+            : { resume: { engine: replay.engine, from: 0 } }),
+          onBatch,
+        });
+        replay = {
+          engine: result.engine,
+          events: (replay?.events ?? 0) + page.events.length,
+          decisionsChecked: (replay?.decisionsChecked ?? 0) + result.decisionsChecked,
+        };
+      }
+      // An empty journal: replay says why it cannot begin.
+      replay ??= await replayJournal([], undefined, [], { engine: this.engineOptions });
       if (checkpoint && !seen.checkpoint) {
         throw new JournalInvalidError(
           `the checkpoint at seq ${checkpoint.seq} is not at the end of a batch of the journal`,

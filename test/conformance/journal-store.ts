@@ -349,6 +349,23 @@ export function describeJournalStoreConformance(
       expect(await store.read('r', 6)).toEqual([]);
     });
 
+    it('read(runId, fromSeq, limit) returns one page, and the pages join into the journal', async () => {
+      const events = chainEvents('r', 7);
+      await store.append(createRequest('r', { batches: events.slice(0, 3) }));
+      await store.append({ ...nextRequest('r', 3, 0), batches: events.slice(3) });
+      expect(await store.read('r', 0, 1)).toEqual(events.slice(0, 1));
+      expect(await store.read('r', 2, 3)).toEqual(events.slice(2, 5));
+      expect(await store.read('r', 5, 10)).toEqual(events.slice(5));
+      const pages: StoredBatch[] = [];
+      for (let from = 0; ;) {
+        const page = await store.read('r', from, 2);
+        if (page.length === 0) break;
+        pages.push(...page);
+        from = (page.at(-1) as StoredBatch).lastSeq + 1;
+      }
+      expect(pages).toEqual(events);
+    });
+
     it('listRuns filters by status, workflow, parentRunId and limit, newest first', async () => {
       await store.append(createRequest('p1', { workflow: 'parent', createdAt: 10 }));
       await store.append(

@@ -9,9 +9,9 @@ import { echoTool, harness, workflow } from './harness.js';
 /** A memory store that records where each read starts. */
 class ReadLog extends MemoryJournalStore {
   readonly reads: number[] = [];
-  override async read(runId: string, fromSeq = 0): Promise<StoredBatch[]> {
+  override async read(runId: string, fromSeq = 0, limit?: number): Promise<StoredBatch[]> {
     this.reads.push(fromSeq);
-    return super.read(runId, fromSeq);
+    return super.read(runId, fromSeq, limit);
   }
 }
 

@@ -312,3 +312,49 @@ describe('verification catches what the hash chain alone cannot', () => {
     }
   });
 });
+
+describe('verifying a journal longer than one page', () => {
+  it('verifies page by page and names a damaged event on a later page', async () => {
+    const temp = tempSqlite();
+    const store = temp.open();
+    try {
+      const { runtime } = harness({ store, tools: [echoTool()] });
+      // One batch per iteration: past one page (PAGE_BATCHES = 4096).
+      const outcome = await runtime.start({
+        spec: workflow({
+          name: 'long-loop',
+          steps: [
+            {
+              id: 'loop',
+              kind: 'loop',
+              maxIterations: 5000,
+              until: 'iteration + 1 >= 5000',
+              steps: [{ id: 'tick', kind: 'tool', tool: 'echo', input: { i: '$.iteration' } }],
+            },
+          ],
+        }),
+      });
+      expect(outcome.status).toBe('completed');
+      const batches = await store.read(outcome.runId);
+      expect(batches.length).toBeGreaterThan(4096);
+      await expectVerified(runtime, outcome.runId);
+
+      const target = batches[4600] as StoredBatch;
+      const db = new Database(temp.file);
+      const changed = db
+        .prepare(
+          'UPDATE batches SET body = replace(body, \'"seq":\', \'"seq": \') WHERE last_seq = ?',
+        )
+        .run(target.lastSeq).changes;
+      db.close();
+      expect(changed).toBe(1);
+      const report = await runtime.verify(outcome.runId);
+      expect(report.ok).toBe(false);
+      expect(report.error?.code).toBe('JOURNAL_HASH_MISMATCH');
+      expect(report.error?.message).toContain(`seq ${target.seq}`);
+    } finally {
+      await store.close();
+      temp.cleanup();
+    }
+  });
+});
