@@ -11,6 +11,8 @@ import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
 import { registerBenchShr } from './bench-shr.js';
+import { hanoiVoteParser } from '../voting/hanoi/trajectory.js';
+import { renderHanoiReport, runHanoiExample } from './example-hanoi.js';
 import { registerPlanVote } from './plan-vote.js';
 import { registerServe } from './serve.js';
 import {
@@ -107,7 +109,7 @@ class Session {
     return new Runtime({
       store: await this.store(config),
       tools: modules.tools,
-      voteFunctions: modules.voteFunctions,
+      voteFunctions: withBuiltInVoteFunctions(modules.voteFunctions),
       models: buildModels(config.config, this.options.seed, {
         ...(config.file ? { file: config.file } : {}),
         onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
@@ -406,10 +408,12 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
         // config that cannot be loaded leaves none: a run that needs one then fails verification
         // naming it (VOTE_RULE_INVALID), and every other run verifies as before.
         const store = await s.store(s.config());
-        const voteFunctions = await s
-          .configForRun(runId)
-          .then(async (config) => (await loadToolModules(config)).voteFunctions)
-          .catch(() => []);
+        const voteFunctions = withBuiltInVoteFunctions(
+          await s
+            .configForRun(runId)
+            .then(async (config) => (await loadToolModules(config)).voteFunctions)
+            .catch(() => []),
+        );
         const runtime = new Runtime({ store, voteFunctions });
         const report = await runtime.verify(runId);
         s.print(
@@ -486,17 +490,106 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
       }),
     );
 
+  program
+    .command('example')
+    .description('built-in demonstrations on the simulated model')
+    .command('hanoi')
+    .description(
+      "MAKER's Towers of Hanoi: one voted agent call per move, the trajectory checked by the simulator",
+    )
+    .addOption(
+      new Option('--disks <n>', 'disks (2^n − 1 moves; 20 is 1,048,575)')
+        .default(10)
+        .argParser((v) => wholeNumber(v, '--disks', 1, 20)),
+    )
+    .addOption(
+      new Option('--error-rate <p>', "the simulated model's per-sample error rate, 1 − p")
+        .default(0.01)
+        .argParser((v) => fraction(v, '--error-rate')),
+    )
+    .addOption(
+      new Option('--k <n>', 'first-to-ahead-by-k')
+        .default(3)
+        .argParser((v) => wholeNumber(v, '--k', 1)),
+    )
+    .addOption(
+      new Option('--max-samples <n>', 'samples per move before the step fails')
+        .default(50)
+        .argParser((v) => wholeNumber(v, '--max-samples', 1)),
+    )
+    .option('--resume <runId>', 'continue a killed run (its settings come from its journal)')
+    .action(
+      run(
+        async (
+          s,
+          options: {
+            disks: number;
+            errorRate: number;
+            k: number;
+            maxSamples: number;
+            resume?: string;
+          },
+        ) => {
+          const url = s.options.store ?? process.env.SWITCHYARD_STORE ?? DEFAULT_STORE_URL;
+          const file = url.startsWith('sqlite:')
+            ? path.resolve(cwd, url.slice('sqlite:'.length).split('?')[0] as string)
+            : null;
+          const report = await runHanoiExample(await s.store(), file, {
+            disks: options.disks,
+            errorRate: options.errorRate,
+            k: options.k,
+            maxSamples: options.maxSamples,
+            seed: s.options.seed ?? 1,
+            ...(options.resume === undefined ? {} : { resume: options.resume }),
+            // Progress goes to stderr, so --json output stays clean.
+            onProgress: (line) => process.stderr.write(`${line}\n`),
+            ...withFaults(faultHooks(process.env.SWITCHYARD_FAULT)),
+          });
+          s.print(
+            () => renderHanoiReport(report),
+            () => report,
+          );
+          return report.status === 'completed' && report.check.ok ? EXIT.ok : EXIT.runFailed;
+        },
+      ),
+    );
+
   registerBenchShr(program);
   registerPlanVote(program);
   registerServe(program, cwd, exit);
   return program;
 }
 
-function wholeNumber(text: string, option: string, min = 0): number {
+function wholeNumber(text: string, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${option} must be a whole number ${range}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * The built-in example's parser is always known, so `replay --verify` and `resume` of a `switchyard
+ * example hanoi` run need no config; a tool module may still define its own `hanoi`.
+ */
+function withBuiltInVoteFunctions<F extends { name: string }>(
+  functions: readonly F[],
+): Array<F | typeof hanoiVoteParser> {
+  return functions.some((f) => f.name === hanoiVoteParser.name)
+    ? [...functions]
+    : [...functions, hanoiVoteParser];
+}
+
+function withFaults(faults: FaultHooks | undefined): { faults?: FaultHooks } {
+  return faults ? { faults } : {};
+}
+
+function fraction(text: string, option: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value >= 0.5) {
     throw new UsageError(
-      `${option} must be a whole number of at least ${min}, got ${JSON.stringify(text)}`,
+      `${option} must be a number from 0 to below 0.5 (voting cannot converge at 0.5 or more), got ${JSON.stringify(text)}`,
     );
   }
   return value;

@@ -33,7 +33,7 @@ export interface RunStartEvent extends EventBase {
   voteFunctions?: Record<string, VoteFunctionInfo>;
   parent?: { runId: string; path: string };
   /** Where the run was started from, so resume can find the same config (not used by decisions). */
-  origin?: { config?: string; seed?: number };
+  origin?: RunOrigin;
 }
 
 export interface ToolInfo {
@@ -197,6 +197,15 @@ export interface ModelCallRequest {
   temperature: number;
   outputSchema?: JsonValue;
   maxTokens?: number;
+}
+/**
+ * Where a run came from, so resuming it from anywhere builds the same tools and models: its config
+ * file, the simulated model's seed, and for a built-in example (`switchyard example`) its settings.
+ */
+export interface RunOrigin {
+  config?: string;
+  seed?: number;
+  example?: { name: string; errorRate: number };
 }
 export interface TimerStartEvent extends EventBase {
   type: 'timer-start';

@@ -1,5 +1,6 @@
 import { Validator } from '@cfworker/json-schema';
 import { SwitchyardError } from '../core/errors.js';
+import type { RunOrigin } from '../core/events.js';
 import type {
   ChildRunStartEvent,
   JournalEvent,
@@ -67,7 +68,7 @@ export interface RuntimeOptions {
   /** Things an operator should know that do not stop the run, e.g. a tool that changed underneath it. */
   onWarning?(message: string): void;
   /** Recorded in run-start so that resume can load the same config. */
-  origin?: { config?: string; seed?: number };
+  origin?: RunOrigin;
   /**
    * Journal bytes appended between engine checkpoints (default 256 KiB; a run that pauses gets one
    * after 16 KiB). Resume restores the last checkpoint and replays only what came after it.
@@ -176,7 +177,9 @@ export class Runtime {
       >,
       ...(voteFunctions === undefined ? {} : { voteFunctions }),
       ...(parent ? { parent: { ...parent } } : {}),
-      ...(this.options.origin ? { origin: canonicalCopy(this.options.origin) } : {}),
+      ...(this.options.origin
+        ? { origin: canonicalCopy(this.options.origin as JsonValue) as RunOrigin }
+        : {}),
     };
     return start;
   }
@@ -341,6 +344,12 @@ export class Runtime {
 
   async events(runId: string): Promise<JournalEvent[]> {
     return (await loadJournal(this.store, await this.getRun(runId))).events;
+  }
+
+  /** A run's events a page at a time, checked as events() checks them: for journals too long to hold. */
+  async *eventPages(runId: string): AsyncGenerator<JournalEvent[]> {
+    for await (const page of readJournalPages(this.store, await this.getRun(runId)))
+      yield page.events;
   }
 
   listRuns(filter?: RunFilter): Promise<RunRecord[]> {

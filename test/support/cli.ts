@@ -9,6 +9,8 @@ export interface CliResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended the process (SIGKILL for a crash test), or null. */
+  signal: NodeJS.Signals | null;
 }
 
 /** Runs the built CLI as a child process, the way a user does (npm test builds dist/ first). */
@@ -21,7 +23,12 @@ export function cli(
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
   });
-  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  return {
+    status: result.status ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    signal: result.signal,
+  };
 }
 
 export function cliJson<T>(
