@@ -41,11 +41,27 @@ export function renderPrompt(template: string, input: JsonValue): RenderResult {
  */
 export class CallPrompts {
   private byHash: Map<string, string> | null = null;
+  /** The last rendering: a vote step's samples share one input object and one prompt. */
+  private last: { hash: string; input: JsonValue | undefined; result: RenderResult } | null = null;
 
   constructor(private readonly templates: Readonly<Record<string, string>>) {}
 
   text(promptHash: string, request: ModelCallRequest): RenderResult {
     if (typeof request.prompt === 'string') return { ok: true, text: request.prompt };
+    const last = this.last;
+    if (
+      last !== null &&
+      last.hash === promptHash &&
+      last.input === request.input &&
+      typeof last.input === 'object'
+    )
+      return last.result;
+    const result = this.render(promptHash, request);
+    this.last = { hash: promptHash, input: request.input, result };
+    return result;
+  }
+
+  private render(promptHash: string, request: ModelCallRequest): RenderResult {
     if (this.byHash === null) {
       this.byHash = new Map();
       for (const template of Object.values(this.templates))
