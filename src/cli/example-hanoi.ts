@@ -93,6 +93,7 @@ export async function runHanoiExample(
     k = origin.k;
   }
   const tally = new Tally(new HanoiChecker(disks));
+  let resumedSteps = 0;
   const runtime = new Runtime({
     store,
     models: new ModelRegistry().register(
@@ -100,22 +101,26 @@ export async function runHanoiExample(
       new HanoiSimulatedModel({ p: 1 - errorRate, seed }),
     ),
     voteFunctions: [hanoiVoteParser],
-    // A fresh run is checked as it is journaled; a resumed one from its journal afterwards.
-    ...(options.resume === undefined
-      ? { onEvents: (_: string, e: readonly JournalEvent[]) => tally.add(e) }
-      : {}),
+    // A fresh run is checked as it is journaled; a resumed one from its journal afterwards (its
+    // progress counts the moves voted since the resume).
+    onEvents: (_: string, events: readonly JournalEvent[]) => {
+      if (options.resume === undefined) tally.add(events);
+      else for (const event of events) if (event.type === 'vote-decided') resumedSteps += 1;
+    },
     origin: { seed, example: { name: 'hanoi', errorRate } } satisfies RunOrigin,
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const total = hanoiSteps(disks);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  let progressSteps = 0;
   const progress = setInterval(() => {
     const elapsed = (performance.now() - started) / 1000;
-    const done = options.resume === undefined ? tally.decided : progressSteps;
+    const done =
+      options.resume === undefined
+        ? `${tally.decided.toLocaleString('en-US')}/${total.toLocaleString('en-US')} moves voted`
+        : `${resumedSteps.toLocaleString('en-US')} more moves voted since the resume`;
     options.onProgress?.(
-      `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} moves voted, ` +
+      `${done}, ` +
         `${elapsed.toFixed(0)} s, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB RSS`,
     );
   }, 5000);
@@ -131,7 +136,6 @@ export async function runHanoiExample(
     } else {
       outcome = await runtime.resume(options.resume);
       for await (const page of runtime.eventPages(options.resume)) tally.add(page);
-      progressSteps = tally.decided;
     }
   } finally {
     clearInterval(progress);

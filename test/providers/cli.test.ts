@@ -22,7 +22,9 @@ function cliAsync(args: string[], env: Record<string, string>, cwd: string): Pro
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+    child.on('close', (status, signal) =>
+      resolve({ status: status ?? -1, stdout, stderr, signal }),
+    );
   });
 }
 
