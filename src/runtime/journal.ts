@@ -151,8 +151,8 @@ export interface JournalPage {
   batches: LoadedBatch[];
 }
 
-/** Batches per page: ~12 MB of Hanoi vote events parsed, whatever the journal's length. */
-export const PAGE_BATCHES = 4096;
+/** Batches per page: a few MB of Hanoi vote events parsed, whatever the journal's length. */
+export const PAGE_BATCHES = 1024;
 
 /**
  * Reads a run's journal a page at a time with loadJournal's checks (chain, numbering, payloads,

@@ -319,7 +319,7 @@ describe('verifying a journal longer than one page', () => {
     const store = temp.open();
     try {
       const { runtime } = harness({ store, tools: [echoTool()] });
-      // One batch per iteration: past one page (PAGE_BATCHES = 4096).
+      // One batch per iteration: past one page (PAGE_BATCHES = 1024; 5,000 batches are several pages).
       const outcome = await runtime.start({
         spec: workflow({
           name: 'long-loop',
