@@ -495,7 +495,9 @@ export class RunEngine {
 
   private begin(node: StepNode): void | Promise<void> {
     node.state = 'running';
-    this.emit({ type: 'step-start', at: this.at, path: node.path, kind: node.step.spec.kind });
+    // Hot decisions are built with their keys in canonical (sorted) order: the journal writer then
+    // serialises them as they are instead of re-sorting a copy (core/json.ts inCanonicalOrder).
+    this.emit({ at: this.at, kind: node.step.spec.kind, path: node.path, type: 'step-start' });
     switch (node.step.spec.kind) {
       case 'tool':
       case 'agent':
@@ -618,16 +620,16 @@ export class RunEngine {
       });
     }
     const call: Unsequenced<ToolCallStartEvent> = {
-      type: 'tool-call-start',
       at: this.at,
-      path: node.path,
-      tool: spec.tool,
-      ...(info.version === undefined ? {} : { version: info.version }),
       attempt: node.attempt,
-      key: idempotencyKey(this.runId, node.path, node.attempt),
       input: node.input,
+      key: idempotencyKey(this.runId, node.path, node.attempt),
+      path: node.path,
       safe: info.retry === 'safe',
       ...(timeoutAt === undefined ? {} : { timeoutAt }),
+      tool: spec.tool,
+      type: 'tool-call-start',
+      ...(info.version === undefined ? {} : { version: info.version }),
     };
     node.lastCall = call;
     this.wait(node, 'tool', call);
@@ -1061,11 +1063,7 @@ export class RunEngine {
     return hash;
   }
 
-  private callSample(
-    node: StepNode,
-    sample: PendingSample,
-    prompt: { hash: string },
-  ): void {
+  private callSample(node: StepNode, sample: PendingSample, prompt: { hash: string }): void {
     const spec = node.step.spec as VoteStepSpec;
     node.attempt += 1;
     sample.attempt = node.attempt;
@@ -1073,20 +1071,20 @@ export class RunEngine {
     sample.waiting = 'model';
     const request: Record<string, JsonValue> = {
       input: node.input,
+      ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
+      ...(spec.output ? { outputSchema: spec.output.schema } : {}),
       temperature: sample.temperature,
     };
-    if (spec.output) request.outputSchema = spec.output.schema;
-    if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
     const decision: Decision = {
-      type: 'model-call-start',
       at: this.at,
-      path: node.path,
       attempt: node.attempt,
-      sample: sample.index,
       model: spec.model ?? 'default',
+      path: node.path,
       promptHash: prompt.hash,
       request,
+      sample: sample.index,
       ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
+      type: 'model-call-start',
     };
     this.waiting.set(sampleKey(node.path, sample.index), { node, decision });
     this.emit(decision);
@@ -1236,12 +1234,12 @@ export class RunEngine {
     node.error = error;
     if (node.vote) this.endVote(node);
     this.emit({
-      type: 'step-end',
       at: this.at,
+      ...(error ? { error } : {}),
+      ...(state === 'completed' || state === 'skipped' ? { output } : {}),
       path: node.path,
       status: state,
-      ...(state === 'completed' || state === 'skipped' ? { output } : {}),
-      ...(error ? { error } : {}),
+      type: 'step-end',
     });
     if (node.replaces) return this.fallbackSettled(node.replaces, node, fatal);
     return this.nodeSettled(node, fatal);

@@ -186,24 +186,25 @@ export function voteEvent(
         reason: decision.reason,
         message: decision.message,
       };
+    // Keys in canonical order, as the journal writes them (see engine.ts startNode).
     case 'vote-cast':
       return {
-        type: decision.type,
         at,
+        candidate: decision.candidate,
         path,
         sample: decision.sample,
-        candidate: decision.candidate,
+        type: decision.type,
         votes: decision.votes,
       };
     case 'vote-decided':
       return {
-        type: decision.type,
         at,
-        path,
         candidate: decision.candidate,
-        votes: decision.votes,
         lead: decision.lead,
+        path,
         samples: decision.samples,
+        type: decision.type,
+        votes: decision.votes,
       };
     case 'vote-exhausted':
       return {

@@ -162,14 +162,14 @@ export class RunDriver {
       for (const world of worlds) {
         // Decide on the event as the journal will hold it (a copy parsed from its canonical JSON),
         // so replay sees the very same values; the text itself goes to the journal.
-        const full = canonicalJson({ ...world, seq } as unknown as JsonValue);
+        const full = canonicalJson(sequenced(world, seq) as unknown as JsonValue);
         const event = JSON.parse(full) as WorldEvent;
         events.push(event);
         fullTexts.push(full);
         seq += 1;
         const handled = this.engine.handle(event);
         for (const decision of Array.isArray(handled) ? handled : await handled) {
-          events.push({ ...decision, seq });
+          events.push(sequenced(decision, seq) as unknown as JournalEvent);
           fullTexts.push(undefined);
           seq += 1;
         }
@@ -431,8 +431,9 @@ export class RunDriver {
     // record of it. Undefined (no await) unless a breaker's record changed.
     const saved = this.deps.health?.report(call.tool, result.ok, at);
     if (saved) await saved;
-    if (result.ok) this.push({ type: 'tool-call-end', at, path, attempt, output: result.output });
-    else this.push({ type: 'tool-call-error', at, path, attempt, error: result.failure });
+    // Keys in canonical order (see sequenced).
+    if (result.ok) this.push({ at, attempt, output: result.output, path, type: 'tool-call-end' });
+    else this.push({ at, attempt, error: result.failure, path, type: 'tool-call-error' });
   }
 
   private sampleStarted(path: string, key: string): void {
@@ -483,15 +484,15 @@ export class RunDriver {
       );
       if (response === ABORTED) return;
       this.push({
-        type: 'model-call-end',
         at: this.deps.clock.now(),
-        path,
         attempt,
-        ...sample,
-        text: response.text,
         model: response.model,
-        usage: response.usage,
+        path,
+        ...sample,
         ...(response.simulated ? { simulated: true } : {}),
+        text: response.text,
+        type: 'model-call-end',
+        usage: response.usage,
       });
     } catch (error) {
       this.push({
@@ -617,4 +618,24 @@ class LiveCall {
       );
     });
   }
+}
+
+/**
+ * The event with its seq, keys in the order they came plus `seq` where canonical order puts it: an
+ * event built with sorted keys stays sorted, so the journal writer serialises it without a re-sorted
+ * copy (core/json.ts). The same values as `{ ...event, seq }`.
+ */
+function sequenced(event: object, seq: number): Record<string, unknown> {
+  const source = event as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const key of Object.keys(source)) {
+    if (!placed && key > 'seq') {
+      out.seq = seq;
+      placed = true;
+    }
+    out[key] = source[key];
+  }
+  if (!placed) out.seq = seq;
+  return out;
 }
