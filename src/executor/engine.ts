@@ -28,7 +28,7 @@ import {
 import { backoffDelay } from './backoff.js';
 import { parseModelOutput } from './model-output.js';
 import { planWorkflow, type PlannedBlock, type PlannedStep, type WorkflowPlan } from './plan.js';
-import { renderPrompt } from './prompt.js';
+import { checkPrompt } from './prompt.js';
 import { readRouteAnswer, routeQuestion } from './route-model.js';
 import {
   evaluateExpression,
@@ -650,11 +650,11 @@ export class RunEngine {
     }
     // Rendered here only to refuse a prompt missing its data before any call; the journal keeps
     // the template's hash and the variables (ModelCallRequest), the driver renders for the call.
-    const rendered = renderPrompt(template, node.input);
-    if (!rendered.ok) {
+    const refused = checkPrompt(template, node.input);
+    if (refused !== null) {
       return this.failStep(node, {
         type: 'prompt-render',
-        message: rendered.message,
+        message: refused,
         retryable: false,
       });
     }
@@ -1049,8 +1049,8 @@ export class RunEngine {
         message: `prompt ${spec.prompt} was not loaded`,
         retryable: false,
       };
-    const rendered = renderPrompt(template, node.input);
-    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
+    const refused = checkPrompt(template, node.input);
+    if (refused !== null) return { type: 'prompt-render', message: refused, retryable: false };
     return { hash: this.promptHash(spec.prompt, template) };
   }
 

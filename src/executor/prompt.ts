@@ -6,32 +6,75 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)\s*\}
 
 export type RenderResult = { ok: true; text: string } | { ok: false; message: string };
 
+/** A template split once at its placeholders: literals[i] comes before placeholder i. */
+interface CompiledTemplate {
+  literals: string[];
+  placeholders: Array<{ name: string; parts: string[] }>;
+}
+
+/** Templates are few per process and rendered once per model call: each is parsed once. */
+const compiledTemplates = new Map<string, CompiledTemplate>();
+
+function compile(template: string): CompiledTemplate {
+  let compiled = compiledTemplates.get(template);
+  if (compiled) return compiled;
+  compiled = { literals: [], placeholders: [] };
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1] as string;
+    compiled.literals.push(template.slice(last, match.index));
+    compiled.placeholders.push({
+      name,
+      parts: name.split(/\.|\[(\d+)\]/).filter((p): p is string => Boolean(p)),
+    });
+    last = match.index + match[0].length;
+  }
+  compiled.literals.push(template.slice(last));
+  compiledTemplates.set(template, compiled);
+  return compiled;
+}
+
+function lookup(input: JsonValue, parts: readonly string[]): JsonValue | undefined {
+  let value: JsonValue | undefined = input;
+  for (const part of parts) {
+    if (Array.isArray(value) && /^\d+$/.test(part)) value = value[Number(part)];
+    else value = isJsonObject(value) && Object.hasOwn(value, part) ? value[part] : undefined;
+  }
+  return value;
+}
+
+function missingMessage(missing: readonly string[]): string {
+  return `prompt placeholders with no value in the step input: ${missing.join(', ')}`;
+}
+
 /**
  * Fills `{{ name }}` / `{{ customer.address.city }}` placeholders from the step's input. Strings go in
  * as they are, other values as JSON. A placeholder with no value is an error rather than an empty
  * string: a prompt silently missing its data is the hardest agent bug to find.
  */
 export function renderPrompt(template: string, input: JsonValue): RenderResult {
+  const { literals, placeholders } = compile(template);
+  let text = literals[0] as string;
   const missing: string[] = [];
-  const text = template.replace(PLACEHOLDER, (_whole, path: string) => {
-    let value: JsonValue | undefined = input;
-    for (const part of path.split(/\.|\[(\d+)\]/).filter((p): p is string => Boolean(p))) {
-      if (/^\d+$/.test(part) && Array.isArray(value)) value = value[Number(part)];
-      else value = isJsonObject(value) && Object.hasOwn(value, part) ? value[part] : undefined;
-    }
-    if (value === undefined) {
-      missing.push(path);
-      return '';
-    }
-    return typeof value === 'string' ? value : JSON.stringify(value);
-  });
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      message: `prompt placeholders with no value in the step input: ${missing.join(', ')}`,
-    };
+  for (let i = 0; i < placeholders.length; i++) {
+    const placeholder = placeholders[i] as CompiledTemplate['placeholders'][number];
+    const value = lookup(input, placeholder.parts);
+    if (value === undefined) missing.push(placeholder.name);
+    else text += typeof value === 'string' ? value : JSON.stringify(value);
+    text += literals[i + 1] as string;
   }
-  return { ok: true, text };
+  return missing.length > 0 ? { ok: false, message: missingMessage(missing) } : { ok: true, text };
+}
+
+/**
+ * Why renderPrompt would refuse, without building the text: the engine checks a step's input
+ * against its template before any call, and the driver renders for the call itself.
+ */
+export function checkPrompt(template: string, input: JsonValue): string | null {
+  const missing: string[] = [];
+  for (const placeholder of compile(template).placeholders)
+    if (lookup(input, placeholder.parts) === undefined) missing.push(placeholder.name);
+  return missing.length > 0 ? missingMessage(missing) : null;
 }
 
 /**
