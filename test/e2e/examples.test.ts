@@ -152,7 +152,7 @@ describe('examples run through the CLI', () => {
     expect(text.stdout).toContain('planned  Start → Stripe → Complete');
     expect(text.stdout).toContain('taken    Start → Razorpay → Complete');
     expect(text.stdout).toContain('reroute  Stripe (stripe.refund): breaker open, not called');
-  });
+  }, 120_000); // twelve CLI processes in a row: slow on a loaded machine
 
   it('runs show lists steps with states and attempts', () => {
     const run = cliJson<Outcome>(['run', 'examples/fan-out/fan-out.yaml', store]);
