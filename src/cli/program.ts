@@ -7,6 +7,7 @@ import type { JsonValue } from '../core/json.js';
 import { RUN_STATUSES, type JournalStore, type RunStatus } from '../core/ports.js';
 import { DEFAULT_STORE_URL, openStore } from '../journal/open-store.js';
 import type { FaultHooks, RunOutcome } from '../runtime/driver.js';
+import { connectMcpServers, type McpServers } from '../runtime/mcp.js';
 import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
@@ -52,6 +53,7 @@ export class UsageError extends SwitchyardError {
 /** Everything a command needs, opened lazily from the global options. */
 class Session {
   private storeInstance: JournalStore | undefined;
+  private mcpServers: McpServers | undefined;
 
   constructor(
     readonly options: GlobalOptions,
@@ -106,7 +108,7 @@ class Session {
   async runtime(config: LoadedConfig, progress?: Progress): Promise<Runtime> {
     const faults = faultHooks(process.env.SWITCHYARD_FAULT);
     const modules = await loadToolModules(config);
-    return new Runtime({
+    const runtime = new Runtime({
       store: await this.store(config),
       tools: modules.tools,
       voteFunctions: withBuiltInVoteFunctions(modules.voteFunctions),
@@ -122,9 +124,15 @@ class Session {
       },
       onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
     });
+    // The config's MCP servers' tools join the registry as <server>.<tool> (docs/mcp.md).
+    this.mcpServers = await connectMcpServers(runtime, config, {
+      onWarning: (message) => process.stderr.write(`${yellow('warning')}: ${message}\n`),
+    });
+    return runtime;
   }
 
   async close(): Promise<void> {
+    await this.mcpServers?.close();
     await this.storeInstance?.close();
   }
 

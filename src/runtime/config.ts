@@ -118,6 +118,74 @@ const TelemetryConfig = z.strictObject({
 });
 export type TelemetryConfig = z.output<typeof TelemetryConfig>;
 
+/**
+ * An MCP server whose tools steps may call as `<name>.<tool>` (docs/mcp.md). The transport is
+ * `stdio` (a command Switchyard starts) or `http` (Streamable HTTP at a URL); when `transport` is
+ * left out it follows from `command` or `url`. `${VAR}` in env and headers values is read from the
+ * environment when the server is connected, so secrets need not be in the file.
+ */
+const McpServerConfig = z
+  .strictObject({
+    transport: z
+      .enum(['stdio', 'http'], {
+        error: (issue) =>
+          `unknown transport ${JSON.stringify(issue.input)} (expected stdio | http)`,
+      })
+      .optional(),
+    command: z.string().min(1, 'expected the command that starts the server').optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().min(1).optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    retry: z.enum(['safe', 'unsafe'], { error: 'expected safe | unsafe' }).optional(),
+    callTimeoutMs: z.number().int().positive().optional(),
+    connectTimeoutMs: z.number().int().positive().optional(),
+    reconnect: z
+      .strictObject({
+        initialMs: z.number().int().min(1).optional(),
+        maxMs: z.number().int().min(1).optional(),
+        downAfter: z.number().int().min(1).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((server, context) => {
+    const transport = server.transport ?? (server.url !== undefined ? 'http' : 'stdio');
+    if (transport === 'stdio') {
+      if (server.command === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['command'],
+          message:
+            server.transport === undefined
+              ? 'expected command (a stdio server Switchyard starts) or url (a Streamable HTTP server)'
+              : 'a stdio server needs the command that starts it',
+        });
+      for (const field of ['url', 'headers'] as const)
+        if (server[field] !== undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `${field} is for http servers; this one is stdio`,
+          });
+    } else {
+      if (server.url === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: 'an http server needs its url',
+        });
+      for (const field of ['command', 'args', 'env', 'cwd'] as const)
+        if (server[field] !== undefined)
+          context.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `${field} is for stdio servers; this one is http`,
+          });
+    }
+  });
+export type McpServerConfig = z.output<typeof McpServerConfig>;
+
 export const ConfigSchema = z.strictObject({
   store: z.string().optional(),
   tools: z
@@ -134,6 +202,18 @@ export const ConfigSchema = z.strictObject({
     .optional(),
   server: ServerConfig.optional(),
   telemetry: TelemetryConfig.optional(),
+  /** MCP servers whose tools steps may call as `<server>.<tool>` (docs/mcp.md). */
+  mcpServers: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_-]+$/,
+          'an MCP server name holds only letters, digits, _ and - (its tools are named <server>.<tool>)',
+        ),
+      McpServerConfig,
+    )
+    .optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
 
@@ -306,7 +386,8 @@ const MODEL_SCHEMAS = {
 
 /** The fields allowed where an unknown one was found, for the error message. */
 function expectedFields(raw: unknown, at: ReadonlyArray<PropertyKey>): string {
-  if (at.length === 0) return 'store, tools, models, workflows, server, telemetry';
+  if (at.length === 0) return 'store, tools, models, workflows, server, telemetry, mcpServers';
+  if (at[0] === 'mcpServers') return Object.keys(McpServerConfig.shape).join(', ');
   if (at[0] === 'server') return Object.keys(ServerConfig.shape).join(', ');
   if (at[0] === 'telemetry')
     return at.length === 1

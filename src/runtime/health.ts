@@ -2,6 +2,7 @@ import type { JournalStore } from '../core/ports.js';
 import {
   breakerOf,
   DEFAULT_BREAKER_POLICY,
+  markDown,
   downTools,
   recordFailure,
   type BreakerPolicy,
@@ -82,6 +83,23 @@ export class ToolHealthTable implements HealthPort {
       const next = recordFailure(breakerOf(this.table, tool), now, this.policy);
       this.table = { ...this.table, [tool]: next };
     }
+    return this.persist();
+  }
+
+  /**
+   * Opens the tool's breaker at once, without waiting for failed calls: a probe (an MCP server that
+   * stays unreachable) knows it is down. Half-opens after the cooldown like any open breaker.
+   */
+  markDown(tool: string, now: number): Promise<void> {
+    this.table = markDown(this.table, tool, now, this.policy);
+    return this.persist();
+  }
+
+  /** Closes the tool's breaker (its server is back); writes only when it had a record. */
+  markUp(tool: string): Promise<void> | undefined {
+    if (!Object.hasOwn(this.table, tool)) return undefined;
+    const { [tool]: _closed, ...rest } = this.table;
+    this.table = rest;
     return this.persist();
   }
 

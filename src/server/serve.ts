@@ -18,6 +18,7 @@ import {
   type LoadedConfig,
   type SwitchyardConfig,
 } from '../runtime/config.js';
+import { connectMcpServers, type McpServers } from '../runtime/mcp.js';
 import { Runtime } from '../runtime/runtime.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './auth.js';
@@ -87,6 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const store = await openConfiguredStore(config, options, env);
   let telemetry: OtlpPipeline | undefined;
+  let mcpServers: McpServers | undefined;
   try {
     const modules = await loadToolModules(config);
     const tools = [...modules.tools, ...(options.tools ?? [])];
@@ -136,6 +138,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         ...(config.file ? { config: config.file } : {}),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       },
+      onWarning: (message) => logger.warn(message),
+    });
+    // Before resuming anything: a resumed run needs its MCP tools registered.
+    mcpServers = await connectMcpServers(runtime, config, {
+      env,
       onWarning: (message) => logger.warn(message),
     });
     const supervisor = new RunSupervisor(runtime, hub, logger);
@@ -196,6 +203,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             'stopping with drives in progress; they resume at the next start',
           );
         await stopped;
+        await mcpServers?.close();
         await telemetry?.shutdown();
         await store.close();
         logger.info('stopped');
@@ -214,6 +222,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       close,
     };
   } catch (error) {
+    await mcpServers?.close();
     await telemetry?.shutdown();
     await store.close();
     throw error;

@@ -40,6 +40,14 @@ export class ToolRegistry {
     return this;
   }
 
+  /**
+   * Removes a tool (an MCP server stopped listing it, or is about to re-register it with a new
+   * schema). True when it was registered.
+   */
+  unregister(name: string): boolean {
+    return this.tools.delete(name);
+  }
+
   get(name: string): ToolDefinition | undefined {
     return this.tools.get(name)?.definition;
   }
