@@ -44,7 +44,7 @@ const importSettings = {
 
 // ─── Layer rules: dependencies point down only ────────────────────────────────────────────────────
 
-const entryPoints = ['cli', 'server', 'dashboard'];
+const entryPoints = ['cli', 'server', 'mcp', 'dashboard'];
 
 /** A zone: files in `layer` may import from src/ only what is in `allowed` (plus their own folder). */
 function onlyImports(layer, allowed, why) {
@@ -93,6 +93,30 @@ const layerZones = [
     from: 'src/server',
     except: ['./index.ts'],
     message: `layer rule: cli/ may import only server/index.ts (to launch it); share code through runtime/ ${architecture}`,
+  },
+  {
+    // `switchyard mcp` launches the MCP server the same way: through src/mcp/index.ts only.
+    target: 'src/cli',
+    from: 'src/mcp',
+    except: ['./index.ts'],
+    message: `layer rule: cli/ may import only mcp/index.ts (to launch it) ${architecture}`,
+  },
+  {
+    // The MCP server composes the HTTP server's public parts (supervisor, auth, workflows).
+    target: 'src/mcp',
+    from: 'src/server',
+    except: ['./index.ts'],
+    message: `layer rule: mcp/ may import only server/index.ts of the server ${architecture}`,
+  },
+  {
+    target: 'src/mcp',
+    from: 'src/cli',
+    message: `layer rule: mcp/ never imports cli/ ${architecture}`,
+  },
+  {
+    target: 'src/server',
+    from: 'src/mcp',
+    message: `layer rule: server/ never imports mcp/; share code through runtime/ ${architecture}`,
   },
   {
     target: 'src/server',

@@ -15,6 +15,7 @@ import { registerBenchShr } from './bench-shr.js';
 import { hanoiVoteParser } from '../voting/hanoi/trajectory.js';
 import { renderHanoiReport, runHanoiExample } from './example-hanoi.js';
 import { registerPlanVote } from './plan-vote.js';
+import { registerMcp } from './mcp.js';
 import { registerServe } from './serve.js';
 import {
   buildModels,
@@ -565,6 +566,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
   registerBenchShr(program);
   registerPlanVote(program);
   registerServe(program, cwd, exit);
+  registerMcp(program, cwd, exit);
   return program;
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Clock, ToolDefinition } from '../core/ports.js';
-import { McpServerConnection, type McpServerOptions } from '../tools/mcp/client.js';
+import type { McpServerConnection, McpServerOptions } from '../tools/mcp/client.js';
 import { McpEnvMissingError } from '../tools/mcp/errors.js';
 import { systemClock } from './clock.js';
 import type { LoadedConfig, McpServerConfig } from './config.js';
@@ -42,6 +42,10 @@ export async function connectMcpServers(
   options: McpServersOptions = {},
 ): Promise<McpServers> {
   const servers = loaded.config.mcpServers ?? {};
+  if (Object.keys(servers).length === 0) return new McpServers([]);
+  // Loaded only when a server is configured: every CLI command composes a Runtime, and most
+  // configs name no MCP server.
+  const { McpServerConnection } = await import('../tools/mcp/client.js');
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
   const connections: McpServerConnection[] = [];

@@ -8,17 +8,24 @@ export {
   DEFAULT_PORT,
   type ServeOptions,
   type RunningServer,
+  // Shared with `switchyard mcp` (src/mcp/), which serves the same runs over MCP.
+  logLevel,
+  readConfig,
+  resolveToken,
+  openConfiguredStore,
+  packageVersion,
 } from './serve.js';
 export { createApp, type AppOptions } from './app.js';
 export { EventHub, type EventListener } from './hub.js';
 export { RunSupervisor, type Accepted } from './supervisor.js';
 export { loadWorkflows, WorkflowRegistry, type RegisteredWorkflow } from './workflows.js';
 export { workflowGraph, type WorkflowGraph, type GraphNode, type GraphEdge } from './graph.js';
-export { tokenMatches, isLoopbackHost } from './auth.js';
+export { tokenMatches, isLoopbackHost, apiAuth } from './auth.js';
 export {
   ServerError,
   ServerConfigError,
   UnauthorizedError,
   RequestInvalidError,
+  statusFor,
   type ErrorBody,
 } from './errors.js';

@@ -7,7 +7,6 @@ import { RUN_STATUSES } from '../core/ports.js';
  * cannot drift from what the server accepts.
  */
 
-
 const anyJson = z.unknown().meta({ description: 'any JSON value' });
 const stepPath = z
   .string()

@@ -232,7 +232,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** SWITCHYARD_LOG_LEVEL (default info); anything else is refused rather than ignored. */
-function logLevel(text: string | undefined): (typeof LEVELS)[number] {
+export function logLevel(text: string | undefined): (typeof LEVELS)[number] {
   if (text === undefined || text === '') return 'info';
   const level = LEVELS.find((candidate) => candidate === text);
   if (!level) {
@@ -245,7 +245,7 @@ function logLevel(text: string | undefined): (typeof LEVELS)[number] {
   return level;
 }
 
-function readConfig(options: ServeOptions): LoadedConfig {
+export function readConfig(options: Pick<ServeOptions, 'cwd' | 'configFile'>): LoadedConfig {
   const file = options.configFile
     ? path.resolve(options.cwd, options.configFile)
     : findConfig(options.cwd, options.cwd);
@@ -256,11 +256,12 @@ function readConfig(options: ServeOptions): LoadedConfig {
  * SWITCHYARD_TOKEN, else `server.token`. No token is only allowed with --insecure-local, and that
  * only on a loopback address: anything else is refused before the port is opened.
  */
-function resolveToken(
+export function resolveToken(
   config: LoadedConfig,
   env: Readonly<Record<string, string | undefined>>,
   host: string,
   insecureLocal: boolean,
+  command = 'switchyard serve',
 ): string | undefined {
   const fromEnv = env.SWITCHYARD_TOKEN;
   if (fromEnv !== undefined && fromEnv !== '' && fromEnv.trim().length < 16) {
@@ -276,7 +277,7 @@ function resolveToken(
   if (!insecureLocal) {
     throw new ServerConfigError(
       'SERVER_TOKEN_MISSING',
-      'switchyard serve needs a bearer token for its API, and none is configured',
+      `${command} needs a bearer token for its API, and none is configured`,
       {
         hint:
           'export SWITCHYARD_TOKEN=$(openssl rand -hex 32), or set server.token in switchyard.config.yaml; ' +
@@ -294,9 +295,9 @@ function resolveToken(
   return undefined;
 }
 
-async function openConfiguredStore(
+export async function openConfiguredStore(
   config: LoadedConfig,
-  options: ServeOptions,
+  options: Pick<ServeOptions, 'cwd' | 'store'>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<JournalStore> {
   const explicit = options.store ?? env.SWITCHYARD_STORE;
@@ -358,7 +359,7 @@ function modelCost(
   };
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const file = new URL('../../package.json', import.meta.url);
     return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
