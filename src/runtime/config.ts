@@ -204,15 +204,16 @@ export const ConfigSchema = z.strictObject({
   telemetry: TelemetryConfig.optional(),
   /** MCP servers whose tools steps may call as `<server>.<tool>` (docs/mcp.md). */
   mcpServers: z
-    .record(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9_-]+$/,
-          'an MCP server name holds only letters, digits, _ and - (its tools are named <server>.<tool>)',
-        ),
-      McpServerConfig,
-    )
+    .record(z.string(), McpServerConfig)
+    .superRefine((servers, context) => {
+      for (const name of Object.keys(servers))
+        if (!/^[A-Za-z0-9_-]+$/.test(name))
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `the MCP server name ${JSON.stringify(name)} may hold only letters, digits, _ and - (its tools are named <server>.<tool>)`,
+          });
+    })
     .optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
