@@ -141,6 +141,7 @@ const McpServerConfig = z
     retry: z.enum(['safe', 'unsafe'], { error: 'expected safe | unsafe' }).optional(),
     callTimeoutMs: z.number().int().positive().optional(),
     connectTimeoutMs: z.number().int().positive().optional(),
+    pingIntervalMs: z.number().int().min(0).optional(),
     reconnect: z
       .strictObject({
         initialMs: z.number().int().min(1).optional(),

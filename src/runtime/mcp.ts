@@ -117,6 +117,7 @@ function serverOptions(
     ...(config.retry ? { retry: config.retry } : {}),
     ...(config.callTimeoutMs ? { callTimeoutMs: config.callTimeoutMs } : {}),
     ...(config.connectTimeoutMs ? { connectTimeoutMs: config.connectTimeoutMs } : {}),
+    ...(config.pingIntervalMs === undefined ? {} : { pingIntervalMs: config.pingIntervalMs }),
     ...(config.reconnect ? { reconnect: config.reconnect } : {}),
   };
   if (transport === 'http') {

@@ -219,6 +219,28 @@ describe('MCP tools over Streamable HTTP (reference everything server)', () => {
   });
 });
 
+describe('MCP health of an idle HTTP server', () => {
+  it('notices by ping that an idle server went away and marks its tools down before any call', async () => {
+    const server = await startEverythingHttp();
+    cleanups.push(() => killed(server.child));
+    const { runtime } = runtimeWithLog();
+    const servers = await connect(runtime, {
+      remote: {
+        url: server.url,
+        pingIntervalMs: 50,
+        reconnect: { initialMs: 20, maxMs: 50, downAfter: 2 },
+      },
+    });
+    expect(runtime.health.down(['remote.echo'], Date.now())).toEqual([]);
+    await killed(server.child);
+    await eventually(
+      () => runtime.health.down(['remote.echo', 'remote.get-sum'], Date.now()).length === 2,
+      'the idle server to be marked down',
+    );
+    expect(servers.get('remote')?.state).toBe('reconnecting');
+  });
+});
+
 describe('MCP client behaviour (fixture server built on the SDK, stdio)', () => {
   const fixture = (env: Record<string, string> = {}) => ({
     command: process.execPath,

@@ -65,6 +65,12 @@ export interface McpServerOptions {
   callTimeoutMs?: number;
   /** Bound of the handshake plus the first tools/list (default 15 s). */
   connectTimeoutMs?: number;
+  /**
+   * While connected, a `ping` this often notices a server that went away between calls (an HTTP
+   * server has no connection to lose). Default 15 s for http, off (0) for stdio, whose child's exit
+   * closes the connection by itself.
+   */
+  pingIntervalMs?: number;
   reconnect?: Partial<ReconnectPolicy>;
 }
 
@@ -110,6 +116,7 @@ export class McpServerConnection {
   private failedAttempts = 0;
   private reportedDown = false;
   private cancelTimer: (() => void) | undefined;
+  private cancelPing: (() => void) | undefined;
   private stderrTail = '';
   private serverVersion = '';
   private readonly policy: ReconnectPolicy;
@@ -230,6 +237,8 @@ export class McpServerConnection {
     this.stateValue = 'closed';
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    this.cancelPing?.();
+    this.cancelPing = undefined;
     const client = this.client;
     this.client = undefined;
     this.transport = undefined;
@@ -287,6 +296,28 @@ export class McpServerConnection {
     client.onclose = () => {
       if (this.client === client) this.lost();
     };
+    this.schedulePing(client);
+  }
+
+  private schedulePing(client: Client): void {
+    const every =
+      this.options.pingIntervalMs ?? (this.options.transport.kind === 'http' ? 15_000 : 0);
+    if (every <= 0) return;
+    this.cancelPing?.();
+    this.cancelPing = this.hooks.clock.setTimer(this.hooks.clock.now() + every, () => {
+      this.cancelPing = undefined;
+      if (this.client !== client) return;
+      client.ping({ timeout: Math.min(every, 10_000) }).then(
+        () => {
+          if (this.client === client) this.schedulePing(client);
+        },
+        () => {
+          if (this.client !== client) return;
+          void client.close().catch(() => undefined);
+          this.lost();
+        },
+      );
+    });
   }
 
   private async listAll(client: Client, timeoutMs: number): Promise<Tool[]> {
@@ -404,6 +435,8 @@ export class McpServerConnection {
   /** The connection closed underneath us: reconnect with backoff until closed. */
   private lost(): void {
     if (this.stateValue === 'closed') return;
+    this.cancelPing?.();
+    this.cancelPing = undefined;
     this.client = undefined;
     this.transport = undefined;
     this.stateValue = 'reconnecting';
