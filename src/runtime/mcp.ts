@@ -51,11 +51,26 @@ export async function connectMcpServers(
   const connections: McpServerConnection[] = [];
   const registered = new Map<string, Set<string>>();
 
-  const sync = (server: string, tools: ToolDefinition[]): void => {
-    const previous = registered.get(server) ?? new Set<string>();
-    for (const name of previous) runtime.tools.unregister(name);
-    for (const tool of tools) runtime.tools.register(tool);
-    registered.set(server, new Set(tools.map((tool) => tool.name)));
+  /**
+   * Replaces a server's tools in the registry. At connect a clash with a registered tool
+   * (TOOL_DUPLICATE) stops the start; later, from a list_changed notification, it is reported and
+   * that tool skipped: a notification handler must not take the process down.
+   */
+  const sync = (server: string, tools: ToolDefinition[], strict: boolean): void => {
+    for (const name of registered.get(server) ?? []) runtime.tools.unregister(name);
+    const now = new Set<string>();
+    for (const tool of tools) {
+      try {
+        runtime.tools.register(tool);
+        now.add(tool.name);
+      } catch (error) {
+        if (strict) throw error;
+        options.onWarning?.(
+          `MCP server '${server}': tool ${tool.name} cannot be registered: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    registered.set(server, now);
   };
 
   try {
@@ -65,7 +80,7 @@ export async function connectMcpServers(
         {
           clock,
           onToolsChanged: (server, tools) => {
-            sync(server, tools);
+            sync(server, tools, false);
             options.onWarning?.(
               `MCP server '${server}' changed its tools; now: ${tools.map((tool) => tool.name).join(', ')}`,
             );
@@ -81,7 +96,7 @@ export async function connectMcpServers(
         },
       );
       connections.push(connection);
-      sync(name, await connection.connect());
+      sync(name, await connection.connect(), true);
     }
   } catch (error) {
     await Promise.all(connections.map((connection) => connection.close()));
