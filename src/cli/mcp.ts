@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { SwitchyardError } from '../core/errors.js';
-import { startMcpServer } from '../mcp/index.js';
 
 interface McpFlags {
   stdio?: boolean;
@@ -41,6 +40,8 @@ export function registerMcp(program: Command, cwd: string, exit: { code: number 
         throw new SwitchyardError('USAGE', 'choose one of --stdio and --http');
       if (flags.http === undefined && (flags.host !== undefined || flags.insecureLocal === true))
         throw new SwitchyardError('USAGE', '--host and --insecure-local apply only with --http');
+      // Loaded on use: the MCP SDK's server half is no cost to every other command's start-up.
+      const { startMcpServer } = await import('../mcp/index.js');
       const running = await startMcpServer({
         cwd,
         ...(globals.config === undefined ? {} : { configFile: globals.config }),
