@@ -297,6 +297,41 @@ describe('MCP client behaviour (fixture server built on the SDK, stdio)', () => 
     ]);
   });
 
+  it('an unsafe tool whose server dies mid-call is not called again: the failure is not retryable', async () => {
+    const { runtime, log } = runtimeWithLog();
+    const servers = await connect(runtime, {
+      fx: { ...fixture(), reconnect: { initialMs: 20, maxMs: 50, downAfter: 5 } },
+    });
+    expect(runtime.tools.get('fx.hang')?.retry).toBe('unsafe');
+    const running = runtime.start({
+      spec: spec({
+        name: 'hang',
+        steps: [
+          {
+            id: 'charge',
+            kind: 'tool',
+            tool: 'fx.hang',
+            input: {},
+            retry: { maxAttempts: 3, backoff: { initialMs: 1, jitter: false } },
+          },
+        ],
+      }),
+    });
+    await eventually(
+      () => [...log.values()].some((events) => ofType(events, 'tool-call-start').length > 0),
+      'the call to be out',
+    );
+    process.kill(servers.get('fx')?.pid as number, 'SIGKILL');
+    const outcome = await running;
+    expect(outcome.status).toBe('failed');
+    const events = await runtime.events(outcome.runId);
+    expect(ofType(events, 'tool-call-start')).toHaveLength(1);
+    expect(ofType(events, 'tool-call-error')[0]?.error).toMatchObject({
+      type: 'mcp-connection-lost',
+      retryable: false,
+    });
+  });
+
   it('input failing the tool JSON Schema is a typed error before anything is sent', async () => {
     const { runtime } = runtimeWithLog();
     const servers = await connect(runtime, { fx: fixture() });
