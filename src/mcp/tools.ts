@@ -258,9 +258,18 @@ class RunTools {
     workflow: RegisteredWorkflow,
     input: unknown,
   ): Promise<Record<string, unknown>> {
-    // Progress starts with the events after run-start: the run id is not known before.
-    const accepted = await this.context.supervisor.submit(workflow, input ?? {});
-    return this.awaitRun(accepted.runId, this.context.waitMs ?? DEFAULT_WAIT_MS);
+    // The run id is known only once submit answers, after run-start is durable: listen to every
+    // run meanwhile, so the progress of this one starts at its first event.
+    const early: Array<{ runId: string; events: readonly JournalEvent[] }> = [];
+    const stop = this.context.hub.subscribeAll((runId, events) => early.push({ runId, events }));
+    let accepted: Awaited<ReturnType<RunSupervisor['submit']>>;
+    try {
+      accepted = await this.context.supervisor.submit(workflow, input ?? {});
+    } finally {
+      stop();
+    }
+    const own = early.filter((batch) => batch.runId === accepted.runId).flatMap((b) => b.events);
+    return this.awaitRun(accepted.runId, this.context.waitMs ?? DEFAULT_WAIT_MS, own);
   }
 
   async builtIn(name: keyof typeof ARGUMENTS, raw: unknown): Promise<Record<string, unknown>> {
@@ -333,10 +342,15 @@ class RunTools {
    * durable (also those of a run this process resumed after a restart); a slow poll of the store
    * covers a run another process is driving.
    */
-  private async awaitRun(runId: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  private async awaitRun(
+    runId: string,
+    timeoutMs: number,
+    seen: readonly JournalEvent[] = [],
+  ): Promise<Record<string, unknown>> {
     const { runtime, hub } = this.context;
     let wake: (() => void) | undefined;
     let lastProgress = 0;
+    if (seen.length > 0) this.report(seen, lastProgress, (value) => (lastProgress = value));
     const unsubscribe = hub.subscribe(runId, (_id, events) => {
       this.report(events, lastProgress, (value) => (lastProgress = value));
       wake?.();

@@ -117,7 +117,10 @@ describe('switchyard mcp over stdio', () => {
       status: 'waiting',
       pending: [{ path: 'review', kind: 'approval' }],
     });
-    expect(progress.map((update) => update.message)).toContain('step review waits for approval');
+    const messages = progress.map((update) => update.message);
+    // From the run's first batch on (run-start and the first call, decided together).
+    expect(messages[0]).toBe('step draft: calling everything.echo (attempt 1)');
+    expect(messages).toContain('step review waits for approval');
     // Progress counts journal positions: it only goes up.
     const values = progress.map((update) => update.progress);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
