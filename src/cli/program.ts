@@ -11,6 +11,7 @@ import { connectMcpServers, type McpServers } from '../runtime/mcp.js';
 import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
+import { registerBenchCascade } from './bench-cascade.js';
 import { registerBenchShr } from './bench-shr.js';
 import { hanoiVoteParser } from '../voting/hanoi/trajectory.js';
 import { renderHanoiReport, runHanoiExample } from './example-hanoi.js';
@@ -564,6 +565,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     );
 
   registerBenchShr(program);
+  registerBenchCascade(program);
   registerPlanVote(program);
   registerServe(program, cwd, exit);
   registerMcp(program, cwd, exit);

@@ -31,6 +31,12 @@ export interface RunStartEvent extends EventBase {
    * run start; absent when it names none.
    */
   voteFunctions?: Record<string, VoteFunctionInfo>;
+  /**
+   * The models the spec's steps may call, with the price each carried at run start: what budget
+   * checks price a call's worst case with (docs/models.md#budgets). Absent when the spec sets no
+   * budget.
+   */
+  models?: Record<string, ModelInfo>;
   parent?: { runId: string; path: string };
   /** Where the run was started from, so resume can find the same config (not used by decisions). */
   origin?: RunOrigin;
@@ -41,8 +47,14 @@ export interface ToolInfo {
   retry: 'safe' | 'unsafe';
 }
 
+export interface ModelInfo {
+  /** USD per million tokens; absent for a model with no known price. */
+  price?: { inputPerMTok: number; outputPerMTok: number };
+  simulated?: boolean;
+}
+
 export interface VoteFunctionInfo {
-  kind: 'parser' | 'check';
+  kind: 'parser' | 'check' | 'scorer';
   version?: string;
 }
 
@@ -75,6 +87,10 @@ export interface ModelCallEndEvent extends EventBase {
   model: string;
   usage: { inputTokens: number; outputTokens: number };
   simulated?: boolean;
+  /** Why generation stopped (stop, length, …), as the provider said. */
+  finishReason?: string;
+  /** USD, priced by the metered seam from the usage and the model's price; absent when unpriced. */
+  costUsd?: number;
 }
 export interface ModelCallErrorEvent extends EventBase {
   type: 'model-call-error';
@@ -183,6 +199,10 @@ export interface ModelCallStartEvent extends EventBase {
    */
   request: JsonValue;
   timeoutAt?: number;
+  /** For a cascade step: the stage this call belongs to. */
+  stage?: number;
+  /** For cascade and consortium steps: what the call is for. */
+  role?: ModelCallRole;
 }
 
 /**
@@ -207,6 +227,8 @@ export interface RunOrigin {
   seed?: number;
   example?: { name: string; errorRate: number };
 }
+/** answer: a cascade stage's answer; check: an agreement sample; judge: a judge's score; draft/merge: a consortium's. */
+export type ModelCallRole = 'answer' | 'check' | 'judge' | 'draft' | 'merge';
 export interface TimerStartEvent extends EventBase {
   type: 'timer-start';
   path: string;
@@ -351,6 +373,66 @@ export interface VoteExhaustedEvent extends EventBase {
   flagged: Record<VoteFlagReason, number>;
 }
 
+/** Token and money amounts, as budgets count them. */
+export interface Spend {
+  usd: number;
+  tokens: number;
+}
+
+/**
+ * A step could not go on without a human or a larger budget. `budget-exceeded`: a model call would
+ * overrun (refused before it was sent, `phase: before-call`, with its worst case) or did overrun
+ * (`phase: after-call`, with its actual usage) the run's or the step's budget. The step fails with
+ * BUDGET_EXCEEDED after this event; nothing is spent silently.
+ */
+export interface EscalationEvent extends EventBase {
+  type: 'escalation';
+  path: string;
+  reason: 'budget-exceeded';
+  /** Whose budget: the run's (workflow `budget`) or the step's. */
+  budget: 'run' | 'step';
+  phase: 'before-call' | 'after-call';
+  model: string;
+  /** Which limit: usd or tokens. */
+  exceeded: 'usd' | 'tokens';
+  limit: { usd?: number; tokens?: number };
+  /** Spent by that scope before this call (with calls still in flight at their worst case). */
+  spent: Spend;
+  /** This call: its worst case before the call, its actual usage after. */
+  call: Spend;
+}
+
+/** A cascade stage's answer was scored (docs/models.md#cascade). */
+export interface CascadeScoreEvent extends EventBase {
+  type: 'cascade-score';
+  path: string;
+  stage: number;
+  /** The configured model name that answered. */
+  model: string;
+  scorer: 'schema' | 'agreement' | 'judge' | 'function' | 'none';
+  /** 0..1; an answer that is not valid output scores 0. */
+  score: number;
+  threshold: number;
+  detail: string;
+}
+/** The stage's answer is the step's output (accept) or the next stage is asked (escalate). */
+export interface CascadeDecidedEvent extends EventBase {
+  type: 'cascade-decided';
+  path: string;
+  stage: number;
+  action: 'accept' | 'escalate' | 'reject';
+  reason: 'score' | 'provider-error';
+}
+/** A stage's model failed past its retry budget: its next fallback model is asked instead. */
+export interface CascadeFallbackEvent extends EventBase {
+  type: 'cascade-fallback';
+  path: string;
+  stage: number;
+  from: string;
+  to: string;
+  error: string;
+}
+
 export interface RunEndEvent extends EventBase {
   type: 'run-end';
   status: 'completed' | 'failed' | 'cancelled';
@@ -379,6 +461,10 @@ export type DecisionEvent =
   | VoteCastEvent
   | VoteDecidedEvent
   | VoteExhaustedEvent
+  | EscalationEvent
+  | CascadeScoreEvent
+  | CascadeDecidedEvent
+  | CascadeFallbackEvent
   | RunEndEvent;
 
 export type JournalEvent = WorldEvent | DecisionEvent;

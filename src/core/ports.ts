@@ -167,6 +167,10 @@ export interface ModelResponse {
   model: string;
   usage: { inputTokens: number; outputTokens: number };
   simulated?: boolean;
+  /** Why generation stopped: stop, length, content-filter, tool-calls, error, other. */
+  finishReason?: string;
+  /** What the call cost in USD, when the model has a price (the metered seam fills it in). */
+  costUsd?: number;
 }
 
 export interface ModelProvider {

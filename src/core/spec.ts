@@ -18,6 +18,7 @@ export const STEP_KINDS = [
   'approval',
   'route',
   'vote',
+  'cascade',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 /** Kinds that later releases add; named here so the error for them says "not yet" rather than "unknown". */
@@ -54,6 +55,31 @@ export const RetrySchema = z.strictObject({
 });
 
 export type Backoff = z.output<typeof BackoffSchema>;
+
+/** A limit on what model calls may spend: USD, tokens (input + output), or both. */
+export interface BudgetSpec {
+  usd?: number | undefined;
+  tokens?: number | undefined;
+}
+
+export const BudgetSchema = z
+  .strictObject({
+    usd: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Most USD the model calls may cost (priced from the models\' price)'),
+    tokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Most tokens (input + output) the model calls may use'),
+  })
+  .refine((budget) => budget.usd !== undefined || budget.tokens !== undefined, {
+    message: 'a budget needs usd, tokens or both',
+  })
+  .describe('Checked before each model call (worst case from maxTokens) and after (actual usage)');
 export type RetryPolicy = z.output<typeof RetrySchema>;
 
 interface StepCommon {
@@ -84,6 +110,7 @@ export interface AgentStepSpec extends StepCommon {
   output?: { schema: Record<string, JsonValue> } | undefined;
   temperature: number;
   maxTokens?: number | undefined;
+  budget?: BudgetSpec | undefined;
 }
 export interface BranchStepSpec extends StepCommon {
   kind: 'branch';
@@ -203,6 +230,45 @@ export interface VoteStepSpec extends StepCommon {
     parser: VoteParserSpec;
     check?: string | undefined;
   };
+  budget?: BudgetSpec | undefined;
+}
+
+/**
+ * How a cascade stage's answer is scored (0..1): valid output (schema), agreement of extra samples
+ * with the answer, a judge model's score, or a registered scorer function.
+ */
+export type CascadeScorerSpec =
+  | { kind: 'schema' }
+  | { kind: 'agreement'; samples: number; temperature: number }
+  | { kind: 'judge'; model: string }
+  | { kind: 'function'; name: string };
+
+export interface CascadeStageSpec {
+  /** The model asked first at this stage. */
+  model: string;
+  /** Asked in order when the model before fails with provider errors past `retries`. */
+  fallbacks: string[];
+  /** Calls after the first a model of this stage gets when the provider fails (default 1). */
+  retries: number;
+  /** Absent: the answer is accepted if it is valid output. */
+  scorer?: CascadeScorerSpec | undefined;
+  /** Accept when score ≥ threshold (default 1). */
+  threshold: number;
+}
+
+/**
+ * A cascade (docs/models.md#cascade): the stages' models from cheap to expensive; each stage's
+ * answer is scored, accepted at or above its threshold, otherwise the next stage is asked.
+ */
+export interface CascadeStepSpec extends StepCommon {
+  kind: 'cascade';
+  prompt: string;
+  input?: JsonValue | undefined;
+  output?: { schema: Record<string, JsonValue> } | undefined;
+  temperature: number;
+  maxTokens?: number | undefined;
+  stages: CascadeStageSpec[];
+  budget?: BudgetSpec | undefined;
 }
 
 export type StepSpec =
@@ -215,7 +281,8 @@ export type StepSpec =
   | WorkflowStepSpec
   | ApprovalStepSpec
   | RouteStepSpec
-  | VoteStepSpec;
+  | VoteStepSpec
+  | CascadeStepSpec;
 
 export interface WorkflowSpec {
   name: string;
@@ -226,6 +293,8 @@ export interface WorkflowSpec {
   output?: JsonValue | undefined;
   /** Sub-workflows referenced by `workflow` steps, by name (bundled so a run carries its whole program). */
   workflows?: Record<string, WorkflowSpec> | undefined;
+  /** What the run's model calls may spend in all (its own steps; a sub-workflow has its own). */
+  budget?: BudgetSpec | undefined;
 }
 
 const common = {
@@ -270,6 +339,7 @@ const AgentStep = z.strictObject({
   output: z.strictObject({ schema: JsonSchemaObject }).optional(),
   temperature: z.number().min(0).max(2).default(0),
   maxTokens: z.number().int().min(1).optional(),
+  budget: BudgetSchema.optional(),
 });
 const BranchStep = z.strictObject({
   ...common,
@@ -398,6 +468,64 @@ const VoteStep = z.strictObject({
       check: z.string().min(1).optional().describe('Name of a registered check'),
     })
     .default({ parser: 'json' }),
+  budget: BudgetSchema.optional(),
+});
+
+const CascadeScorer = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('schema') }),
+    z.strictObject({
+      kind: z.literal('agreement'),
+      samples: z
+        .number()
+        .int()
+        .min(2)
+        .max(10)
+        .default(2)
+        .describe('Samples in all, the answer included; score = share of the others that agree'),
+      temperature: z
+        .number()
+        .min(0)
+        .max(2)
+        .default(0.7)
+        .describe('Temperature of the extra samples'),
+    }),
+    z.strictObject({
+      kind: z.literal('judge'),
+      model: z.string().min(1).describe('The model asked to score the answer 0..1'),
+    }),
+    z.strictObject({
+      kind: z.literal('function'),
+      name: z.string().min(1).describe('Name of a registered cascade scorer'),
+    }),
+  ])
+  .describe('schema | agreement | judge | function');
+const CascadeStage = z.strictObject({
+  model: z.string().min(1).describe('The model this stage asks'),
+  fallbacks: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Models asked in order when the one before fails with provider errors'),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(1)
+    .describe('Per model: calls after the first on a provider error'),
+  scorer: CascadeScorer.optional().describe('Absent: a valid answer is accepted'),
+  threshold: z.number().min(0).max(1).default(1).describe('Accept when score >= threshold'),
+});
+const CascadeStep = z.strictObject({
+  ...common,
+  kind: z.literal('cascade'),
+  prompt: z.string().min(1).describe('Path of the prompt file, relative to the spec file'),
+  input: Template.optional(),
+  output: z.strictObject({ schema: JsonSchemaObject }).optional(),
+  temperature: z.number().min(0).max(2).default(0),
+  maxTokens: z.number().int().min(1).optional(),
+  stages: z.array(CascadeStage).min(1).describe('From cheap to expensive'),
+  budget: BudgetSchema.optional(),
 });
 
 export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
@@ -411,6 +539,7 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ApprovalStep,
   RouteStep,
   VoteStep,
+  CascadeStep,
 ]);
 
 export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
@@ -431,5 +560,6 @@ export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
         z.lazy(() => WorkflowSchema),
       )
       .optional(),
+    budget: BudgetSchema.optional(),
   })
   .transform(({ $schema: _ignored, ...rest }) => rest);

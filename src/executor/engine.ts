@@ -9,7 +9,7 @@ import type {
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
-import type { AgentStepSpec, ToolStepSpec, VoteStepSpec } from '../core/spec.js';
+import type { AgentStepSpec, CascadeStepSpec, ToolStepSpec, VoteStepSpec } from '../core/spec.js';
 import type { Route } from '../routing/compile.js';
 import type { RouteRequest } from '../routing/monitors.js';
 import {
@@ -55,6 +55,25 @@ import {
   type PlannedVote,
   type VoteRun,
 } from './vote-step.js';
+import {
+  actualSpend,
+  addSpend,
+  budgetFailure,
+  emptyLedger,
+  escalationEvent,
+  gateCall,
+  overrun,
+  type Ledger,
+  type Scope,
+} from './budget.js';
+import {
+  cascadeAnswered,
+  cascadeFailed,
+  startCascade,
+  type CascadeContext,
+  type CascadeRun,
+  type CascadeStep,
+} from './cascade-step.js';
 
 export type Decision = Unsequenced<DecisionEvent>;
 type NodeState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
@@ -160,6 +179,8 @@ class StepNode {
   // vote (created when the vote step starts); `rule` is derived from the plan, not snapshotted
   vote: VoteRun | null = null;
   rule: VoteRule | null = null;
+  // cascade (created when the cascade step starts)
+  cascade: CascadeRun | null = null;
 
   constructor(
     readonly frame: Frame,
@@ -200,6 +221,8 @@ export class RunEngine {
   private readonly options: EngineOptions;
   /** sha256 of each prompt template, by its path: a vote step sends one per sample. */
   private readonly promptHashes = new Map<string, string>();
+  /** Model spend, kept once a budget applies to a call (docs/models.md#budgets). */
+  private ledger: Ledger | null = null;
 
   constructor(
     start: RunStartEvent,
@@ -222,6 +245,7 @@ export class RunEngine {
     this.approvals = snapshot.approvals;
     this.unknowns = snapshot.unknowns;
     this.ended = snapshot.ended;
+    if (snapshot.budget !== undefined) this.ledger = snapshot.budget;
     for (const [key, decision] of snapshot.waiting) {
       // Keyed by step path, or by `<path>#s<sample>` for a vote step's samples.
       const path = 'path' in decision ? decision.path : key;
@@ -247,6 +271,7 @@ export class RunEngine {
       ended: this.ended,
       root: snapshotFrame(this.root),
       waiting: [...this.waiting].map(([path, { decision }]) => [path, decision]),
+      ...(this.ledger ? { budget: this.ledger } : {}),
     };
   }
 
@@ -298,6 +323,7 @@ export class RunEngine {
     node.originalError = snap.originalError;
     if (snap.route !== undefined) node.route = snap.route;
     if (snap.vote !== undefined) node.vote = snap.vote;
+    if (snap.cascade !== undefined) node.cascade = snap.cascade;
     if (snap.fallback) {
       if (!step.fallback) throw new SnapshotError(`step ${node.path} has no fallback in the plan`);
       node.fallback = this.restoreNode(snap.fallback, frame, step.fallback, node, byPath);
@@ -373,6 +399,12 @@ export class RunEngine {
     );
     if (!entry) return; // a late result for a cancelled or timed-out call: recorded, not acted on
     const { node } = entry;
+    if (
+      this.ledger !== null &&
+      (event.type === 'model-call-end' || event.type === 'model-call-error') &&
+      this.charged(node, sample, event)
+    )
+      return;
     if (sample !== undefined) return this.deliverSample(node, sample, event);
     switch (event.type) {
       case 'tool-call-end':
@@ -386,6 +418,11 @@ export class RunEngine {
         const expected = event.type === 'tool-call-error' ? 'tool' : 'model';
         if (node.waiting !== expected || event.attempt !== node.attempt) return;
         this.release(node);
+        if (node.cascade && event.type === 'model-call-error') {
+          const error = event.error;
+          this.enqueue(() => this.cascadeDone(node, null, error));
+          return;
+        }
         if (node.route && expected === 'tool') {
           const message = event.error.message;
           this.enqueue(() => this.routeToolDone(node, false, null, message));
@@ -409,6 +446,11 @@ export class RunEngine {
       case 'model-call-end': {
         if (node.waiting !== 'model' || event.attempt !== node.attempt) return;
         this.release(node);
+        if (node.cascade) {
+          const { text } = event;
+          this.enqueue(() => this.cascadeDone(node, text, null));
+          return;
+        }
         if (node.route) {
           const { text } = event;
           this.enqueue(() => this.routeModelAnswered(node, text));
@@ -521,6 +563,7 @@ export class RunEngine {
       case 'route':
         return this.resolveRoute(node);
       case 'vote':
+      case 'cascade':
         return this.resolveInput(node);
     }
   }
@@ -590,6 +633,7 @@ export class RunEngine {
   private startAttempt(node: StepNode): void | Promise<void> {
     const spec = node.step.spec;
     if (spec.kind === 'vote') return this.startVoting(node);
+    if (spec.kind === 'cascade') return this.startCascading(node);
     node.attempt += 1;
     const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
     if (spec.kind === 'tool') return this.callTool(node, spec, timeoutAt);
@@ -664,6 +708,8 @@ export class RunEngine {
     };
     if (spec.output) request.outputSchema = spec.output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+    const refused = this.gate(node, node.path, node.attempt, spec.model ?? 'default', request);
+    if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
       at: this.at,
@@ -943,7 +989,7 @@ export class RunEngine {
   private askRouteModel(
     node: StepNode,
     action: Extract<RouteAction, { kind: 'consult' | 'escalate' }>,
-  ): void {
+  ): void | Promise<void> {
     const run = node.route as RouteRun;
     const spec = node.step.spec;
     const question = routeQuestion(
@@ -954,14 +1000,22 @@ export class RunEngine {
     );
     node.attempt += 1;
     const timeoutMs = spec.timeoutMs;
+    const model = (spec.kind === 'route' ? spec.model : undefined) ?? 'default';
+    const request: Record<string, JsonValue> = {
+      prompt: question.prompt,
+      temperature: 0,
+      outputSchema: question.outputSchema,
+    };
+    const refused = this.gate(node, node.path, node.attempt, model, request);
+    if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
       at: this.at,
       path: node.path,
       attempt: node.attempt,
-      model: (spec.kind === 'route' ? spec.model : undefined) ?? 'default',
+      model,
       promptHash: sha256Hex(question.prompt),
-      request: { prompt: question.prompt, temperature: 0, outputSchema: question.outputSchema },
+      request,
       ...(timeoutMs === undefined ? {} : { timeoutAt: this.at + timeoutMs }),
     });
   }
@@ -1035,12 +1089,13 @@ export class RunEngine {
         answer: null,
       };
       run.pending.push(sample);
-      this.callSample(node, sample, prompt);
+      const refused = this.callSample(node, sample, prompt);
+      if (refused) return this.failStep(node, refused);
     }
   }
 
   /** The template's hash (checked to render: a placeholder without data fails the step). */
-  private votePrompt(node: StepNode): { hash: string } | Failure {
+  private votePrompt(node: StepNode): { text: string; hash: string } | Failure {
     const spec = node.step.spec as VoteStepSpec;
     const template = this.start.prompts[spec.prompt];
     if (template === undefined)
@@ -1051,7 +1106,8 @@ export class RunEngine {
       };
     const refused = checkPrompt(template, node.input);
     if (refused !== null) return { type: 'prompt-render', message: refused, retryable: false };
-    return { hash: this.promptHash(spec.prompt, template) };
+    const input = node.input;
+    return { text: () => renderedText(template, input), hash: this.promptHash(spec.prompt, template) };
   }
 
   private promptHash(name: string, template: string): string {
@@ -1063,7 +1119,11 @@ export class RunEngine {
     return hash;
   }
 
-  private callSample(node: StepNode, sample: PendingSample, prompt: { hash: string }): void {
+  private callSample(
+    node: StepNode,
+    sample: PendingSample,
+    prompt: { text: string; hash: string },
+  ): Failure | null {
     const spec = node.step.spec as VoteStepSpec;
     node.attempt += 1;
     sample.attempt = node.attempt;
@@ -1075,6 +1135,9 @@ export class RunEngine {
       ...(spec.output ? { outputSchema: spec.output.schema } : {}),
       temperature: sample.temperature,
     };
+    const key = sampleKey(node.path, sample.index);
+    const refused = this.gate(node, key, node.attempt, spec.model ?? 'default', request);
+    if (refused) return refused;
     const decision: Decision = {
       at: this.at,
       attempt: node.attempt,
@@ -1086,8 +1149,9 @@ export class RunEngine {
       ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
       type: 'model-call-start',
     };
-    this.waiting.set(sampleKey(node.path, sample.index), { node, decision });
+    this.waiting.set(key, { node, decision });
     this.emit(decision);
+    return null;
   }
 
   private deliverSample(
@@ -1182,7 +1246,8 @@ export class RunEngine {
     if (node.state !== 'running') return;
     const prompt = this.votePrompt(node);
     if ('retryable' in prompt) return this.failStep(node, prompt);
-    this.callSample(node, sample, prompt);
+    const refused = this.callSample(node, sample, prompt);
+    if (refused) return this.failStep(node, refused);
   }
 
   private releaseSample(node: StepNode, sample: PendingSample): void {
@@ -1199,6 +1264,202 @@ export class RunEngine {
     for (const sample of run.pending) if (sample.waiting) this.releaseSample(node, sample);
     node.vote = null;
     node.rule = null;
+  }
+
+  // ---- cascades -----------------------------------------------------------------------------
+  //
+  // A cascade step (cascade-step.ts) makes one model call at a time: a stage's answer, then what
+  // its scorer needs (agreement samples, a judge's score). Each is an ordinary model-call-start
+  // with the stage and its role, numbered by the step's attempt counter; the answer goes back to
+  // the pure cascade, whose scores and accept/escalate decisions are journaled before its next call.
+
+  private startCascading(node: StepNode): void | Promise<void> {
+    const context = this.cascadeContext(node);
+    if ('retryable' in context) return this.failStep(node, context);
+    return this.cascadeAct(node, startCascade(context));
+  }
+
+  private cascadeContext(node: StepNode): CascadeContext | Failure {
+    const spec = node.step.spec as CascadeStepSpec;
+    const template = this.start.prompts[spec.prompt];
+    if (template === undefined)
+      return {
+        type: 'prompt-missing',
+        message: `prompt ${spec.prompt} was not loaded`,
+        retryable: false,
+      };
+    const rendered = renderPrompt(template, node.input);
+    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
+    return {
+      spec,
+      prompt: rendered.text,
+      input: node.input,
+      functions: this.options.votes,
+      at: this.at,
+      path: node.path,
+    };
+  }
+
+  private cascadeDone(
+    node: StepNode,
+    text: string | null,
+    failure: Failure | null,
+  ): void | Promise<void> {
+    if (node.state !== 'running' || !node.cascade) return;
+    const context = this.cascadeContext(node);
+    if ('retryable' in context) return this.failStep(node, context);
+    return this.cascadeAct(
+      node,
+      text !== null
+        ? cascadeAnswered(context, node.cascade, text)
+        : cascadeFailed(context, node.cascade, failure as Failure),
+    );
+  }
+
+  private cascadeAct(node: StepNode, step: CascadeStep): void | Promise<void> {
+    node.cascade = step.run;
+    for (const decision of step.decisions) this.emit(decision);
+    const action = step.action;
+    if (action.kind === 'accept') return this.settle(node, 'completed', action.value, null, false);
+    if (action.kind === 'fail') return this.failStep(node, action.failure);
+    const spec = node.step.spec as CascadeStepSpec;
+    node.attempt += 1;
+    const request: Record<string, JsonValue> = {
+      prompt: action.prompt,
+      temperature: action.temperature,
+    };
+    if (action.outputSchema !== undefined) request.outputSchema = action.outputSchema;
+    if (action.maxTokens !== undefined) request.maxTokens = action.maxTokens;
+    const refused = this.gate(node, node.path, node.attempt, action.model, request);
+    if (refused) return this.failStep(node, refused);
+    let promptHash: string;
+    if (action.role === 'judge') promptHash = sha256Hex(action.prompt);
+    else {
+      promptHash = this.promptHashes.get(spec.prompt) ?? sha256Hex(this.start.prompts[spec.prompt] ?? '');
+      this.promptHashes.set(spec.prompt, promptHash);
+    }
+    this.wait(node, 'model', {
+      type: 'model-call-start',
+      at: this.at,
+      path: node.path,
+      attempt: node.attempt,
+      model: action.model,
+      promptHash,
+      request,
+      ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
+      stage: action.stage,
+      role: action.role,
+    });
+  }
+
+  // ---- budgets ------------------------------------------------------------------------------
+  //
+  // Every model call the engine decides goes through gate() before its model-call-start, and its
+  // answer through charged() before anything else reads it (budget.ts has the rules). Spend is
+  // summed from journaled events only, so replay re-derives every refusal.
+
+  /** The budgets that apply to a call of `node`: the run's and the step's own. */
+  private scopes(node: StepNode, ledger: Ledger, except?: string): Scope[] {
+    const scopes: Scope[] = [];
+    const runLimit = this.plan.spec.budget;
+    const spec = node.step.spec;
+    const stepLimit = 'budget' in spec ? spec.budget : undefined;
+    if (!runLimit && !stepLimit) return scopes;
+    let runUsed = ledger.run;
+    let stepUsed = ledger.steps[node.path] ?? { usd: 0, tokens: 0 };
+    for (const [key, call] of Object.entries(ledger.inflight)) {
+      if (key === except) continue;
+      runUsed = addSpend(runUsed, call.worst);
+      if (call.path === node.path) stepUsed = addSpend(stepUsed, call.worst);
+    }
+    if (runLimit) scopes.push({ budget: 'run', limit: runLimit, used: runUsed });
+    if (stepLimit) scopes.push({ budget: 'step', limit: stepLimit, used: stepUsed });
+    return scopes;
+  }
+
+  /**
+   * The check before a call: null to send it (its worst case reserved; `request.maxTokens` capped
+   * to what the budget affords when the step set none), or the step's failure after a journaled
+   * budget-exceeded escalation.
+   */
+  private gate(
+    node: StepNode,
+    key: string,
+    attempt: number,
+    model: string,
+    request: Record<string, JsonValue>,
+  ): Failure | null {
+    const spec = node.step.spec;
+    if (!this.plan.spec.budget && !('budget' in spec && spec.budget)) return null;
+    const ledger = (this.ledger ??= emptyLedger());
+    const scopes = this.scopes(node, ledger, key);
+    const max = typeof request.maxTokens === 'number' ? request.maxTokens : undefined;
+    const price = this.start.models?.[model]?.price;
+    const result = gateCall(scopes, price, String(request.prompt), max);
+    if (!result.ok) {
+      this.emit(escalationEvent(result.refusal, this.at, node.path, model, 'before-call'));
+      return budgetFailure(result.refusal, model, 'before-call');
+    }
+    if (result.maxTokens !== undefined) request.maxTokens = result.maxTokens;
+    ledger.inflight[key] = { path: node.path, attempt, worst: result.worst };
+    return null;
+  }
+
+  /**
+   * Charges a call's answer (or failure) to the run and its step. True when its actual usage took
+   * a budget past its limit: the escalation is journaled and the step fails, so the answer is not
+   * used.
+   */
+  private charged(
+    node: StepNode,
+    sample: number | undefined,
+    event: Extract<Unsequenced<WorldEvent>, { type: 'model-call-end' | 'model-call-error' }>,
+  ): boolean {
+    const ledger = this.ledger as Ledger;
+    const key = sample === undefined ? event.path : sampleKey(event.path, sample);
+    const call = ledger.inflight[key];
+    if (!call || call.attempt !== event.attempt) return false;
+    const scopes = this.scopes(node, ledger, key);
+    delete ledger.inflight[key];
+    const model = this.modelOf(key);
+    let spend;
+    if (event.type === 'model-call-end') spend = actualSpend(event, this.start.models?.[model]?.price);
+    // A call that timed out may still be billed: it is charged at its worst case.
+    else if (event.error.type === 'timeout') spend = call.worst;
+    else return false;
+    const before = scopes.map((scope) => ({
+      ...scope,
+      before:
+        scope.budget === 'run' ? ledger.run : (ledger.steps[node.path] ?? { usd: 0, tokens: 0 }),
+    }));
+    ledger.run = addSpend(ledger.run, spend);
+    ledger.steps[node.path] = addSpend(ledger.steps[node.path] ?? { usd: 0, tokens: 0 }, spend);
+    if (event.type !== 'model-call-end') return false;
+    const over = overrun(before, spend);
+    if (!over) return false;
+    this.emit(escalationEvent(over, this.at, node.path, model, 'after-call'));
+    const failure = budgetFailure(over, model, 'after-call');
+    if (sample === undefined) this.release(node);
+    else {
+      const pending = node.vote?.pending.find((s) => s.index === sample);
+      if (pending) this.releaseSample(node, pending);
+    }
+    this.enqueue(() => this.failStep(node, failure));
+    return true;
+  }
+
+  /** The model a waiting call was made to, from its model-call-start. */
+  private modelOf(key: string): string {
+    const decision = this.waiting.get(key)?.decision;
+    return decision?.type === 'model-call-start' ? decision.model : 'default';
+  }
+
+  /** A step ended: its calls still in flight are no longer reserved, its own spend is forgotten. */
+  private closeSpend(path: string): void {
+    const ledger = this.ledger as Ledger;
+    for (const [key, call] of Object.entries(ledger.inflight))
+      if (call.path === path) delete ledger.inflight[key];
+    delete ledger.steps[path];
   }
 
   // ---- settling -----------------------------------------------------------------------------
@@ -1233,6 +1494,8 @@ export class RunEngine {
     node.output = output;
     node.error = error;
     if (node.vote) this.endVote(node);
+    node.cascade = null;
+    if (this.ledger) this.closeSpend(node.path);
     this.emit({
       at: this.at,
       ...(error ? { error } : {}),
@@ -1424,6 +1687,8 @@ export class RunEngine {
     if (node.fallback?.state === 'running') this.cancelNode(node.fallback);
     if (node.waiting) this.release(node);
     if (node.vote) this.endVote(node);
+    node.cascade = null;
+    if (this.ledger) this.closeSpend(node.path);
     this.cancelChildren(node);
     node.state = 'cancelled';
     this.emit({ type: 'step-end', at: this.at, path: node.path, status: 'cancelled' });
@@ -1475,6 +1740,8 @@ export interface EngineSnapshot {
    * were made (resume re-arms in it).
    */
   waiting: Array<[string, Decision]>;
+  /** Model spend, once a budget applied to a call (absent otherwise). */
+  budget?: Ledger;
 }
 
 interface FrameSnapshot {
@@ -1503,6 +1770,8 @@ interface NodeSnapshot {
   route?: RouteRun;
   /** Only on vote steps that have started. */
   vote?: VoteRun;
+  /** Only on cascade steps that have started. */
+  cascade?: CascadeRun;
 }
 
 /** A snapshot that does not fit the plan it is restored against. */
@@ -1549,6 +1818,7 @@ function snapshotNode(node: StepNode): NodeSnapshot {
     children: [...node.children].map(snapshotFrame),
     ...(node.route ? { route: node.route } : {}),
     ...(node.vote ? { vote: node.vote } : {}),
+    ...(node.cascade ? { cascade: node.cascade } : {}),
   };
 }
 

@@ -74,6 +74,7 @@ export function allReferences(step: StepSpec, options: ReferenceOptions = {}): S
       fromTemplate(step.request);
       break;
     case 'vote':
+    case 'cascade':
       fromTemplate(step.input);
       break;
     case 'loop':

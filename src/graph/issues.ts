@@ -49,6 +49,8 @@ export const SPEC_ISSUE_CODES = [
   'ROUTE_UNREACHABLE_GOAL',
   // vote steps (graph/vote.ts: the voting core's own rule check)
   'VOTE_RULE_INVALID',
+  // cascade steps
+  'SPEC_CASCADE_SCORER',
 ] as const;
 
 /** The problems a route's tool graph can have (graph/route.ts validateRoute). */

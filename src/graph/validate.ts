@@ -200,7 +200,9 @@ class WorkflowChecker {
         hint:
           step.kind === 'route'
             ? 'a route reroutes around a failed tool instead of retrying it; maxRetries bounds the failures'
-            : 'put retry on the steps inside it',
+            : step.kind === 'cascade'
+              ? "a cascade retries each stage's model by the stage's retries, then its fallbacks"
+              : 'put retry on the steps inside it',
       });
     }
     if (
@@ -208,7 +210,8 @@ class WorkflowChecker {
       step.kind !== 'tool' &&
       step.kind !== 'agent' &&
       step.kind !== 'route' &&
-      step.kind !== 'vote'
+      step.kind !== 'vote' &&
+      step.kind !== 'cascade'
     ) {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'timeoutMs'], {
         message: `timeoutMs does not apply to a ${step.kind} step`,
@@ -271,6 +274,18 @@ class WorkflowChecker {
           this.checkSchema(step.output.schema, [...path, 'output', 'schema']);
         // The voting core's own rule check (maxSamples ≥ k, regex, flags), at this step's path.
         this.issues.push(...validateVote(step, path));
+        break;
+      case 'cascade':
+        this.checkTemplate(step.input, [...path, 'input'], own);
+        if (step.output !== undefined)
+          this.checkSchema(step.output.schema, [...path, 'output', 'schema']);
+        step.stages.forEach((stage, index) => {
+          if (stage.scorer?.kind === 'schema' && step.output === undefined)
+            this.push('SPEC_CASCADE_SCORER', [...path, 'stages', index, 'scorer'], {
+              message: 'a schema scorer needs the step to declare output.schema',
+              expected: 'output: { schema: … } on the cascade step, or another scorer',
+            });
+        });
         break;
       case 'loop':
         if (step.until !== undefined) {

@@ -139,19 +139,34 @@ export class SimulatedModel implements ModelProvider {
         text = JSON.stringify(value).slice(0, -1); // truncated JSON
       else text = JSON.stringify({ unexpected: 'simulated schema violation' });
     }
-    return {
-      text,
-      model,
-      usage: {
-        inputTokens: Math.ceil(request.prompt.length / 4),
-        outputTokens: Math.ceil(text.length / 4),
-      },
-      simulated: true,
-    };
+    return simulatedResponse(text, model, request);
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * A simulated answer as a provider would return it: tokens counted as characters / 4, and cut at
+ * `maxTokens` like a real provider's (finish reason `length`), so budgets' caps hold offline too.
+ */
+export function simulatedResponse(text: string, model: string, request: ModelRequest): ModelResponse {
+  let answer = text;
+  let finishReason = 'stop';
+  if (request.maxTokens !== undefined && Math.ceil(answer.length / 4) > request.maxTokens) {
+    answer = answer.slice(0, request.maxTokens * 4);
+    finishReason = 'length';
+  }
+  return {
+    text: answer,
+    model,
+    usage: {
+      inputTokens: Math.ceil(request.prompt.length / 4),
+      outputTokens: Math.ceil(answer.length / 4),
+    },
+    simulated: true,
+    finishReason,
+  };
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener(

@@ -7,6 +7,7 @@ import { SwitchyardError } from '../core/errors.js';
 import type { ModelProvider, ToolDefinition } from '../core/ports.js';
 import { createProviderModel, describeWarning, type ProviderKind } from '../providers/ai-sdk.js';
 import { ModelRegistry } from '../providers/registry.js';
+import { QuizSimulatedModel } from '../providers/quiz.js';
 import { SimulatedModel } from '../providers/simulated.js';
 import { isVoteFunction, type VoteFunctionDefinition } from '../voting/functions.js';
 import { HanoiSimulatedModel } from '../voting/hanoi/provider.js';
@@ -31,8 +32,11 @@ const SimulatedModelConfig = z
     accuracy: z.number().min(0).max(1).optional(),
     latencyMs: LatencyConfig.optional(),
     price: PriceConfig.optional(),
-    /** hanoi: answers Towers of Hanoi prompts as simulateHanoiModel does (docs/voting.md). */
-    profile: z.literal('hanoi').optional(),
+    /**
+     * hanoi: answers Towers of Hanoi prompts as simulateHanoiModel does (docs/voting.md); quiz:
+     * answers arithmetic questions, erring more on harder ones (docs/models.md#the-quiz-profile).
+     */
+    profile: z.enum(['hanoi', 'quiz']).optional(),
   })
   .refine((model) => model.errorRate === undefined || model.accuracy === undefined, {
     message: 'give errorRate or accuracy, not both (accuracy is 1 - errorRate)',
@@ -448,6 +452,15 @@ function buildModel(
       name,
       seed: seed ?? model.seed ?? 0,
       p: model.accuracy ?? 1 - (model.errorRate ?? 0),
+    });
+  }
+  if (model.provider === 'simulated' && model.profile === 'quiz') {
+    return new QuizSimulatedModel({
+      name,
+      seed: seed ?? model.seed ?? 0,
+      errorRate: model.errorRate ?? 1 - (model.accuracy ?? 1),
+      ...(model.latencyMs === undefined ? {} : { latencyMs: model.latencyMs }),
+      ...(model.price === undefined ? {} : { price: model.price }),
     });
   }
   if (model.provider === 'simulated') {

@@ -18,6 +18,7 @@ import { isTerminalStatus, type Clock, type RunStatus, type ToolContext } from '
 import type { Decision, RunEngine } from '../executor/engine.js';
 import { CallPrompts } from '../executor/prompt.js';
 import { sampleKey } from '../executor/vote-step.js';
+import { meteredGenerate } from '../providers/metered.js';
 import type { ModelRegistry } from '../providers/registry.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { checkpointState, type RunJournal } from './journal.js';
@@ -458,7 +459,8 @@ export class RunDriver {
       const prompt = this.prompts.text(call.promptHash, journaled);
       if (!prompt.ok) throw Object.assign(new Error(prompt.message), { retryable: false });
       const response = await this.withDeadline(
-        provider.generate(
+        meteredGenerate(
+          provider,
           {
             ...request,
             prompt: prompt.text,
@@ -486,6 +488,8 @@ export class RunDriver {
       this.push({
         at: this.deps.clock.now(),
         attempt,
+        ...(response.costUsd === undefined ? {} : { costUsd: response.costUsd }),
+        ...(response.finishReason === undefined ? {} : { finishReason: response.finishReason }),
         model: response.model,
         path,
         ...sample,

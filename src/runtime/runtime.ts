@@ -2,6 +2,7 @@ import { Validator } from '@cfworker/json-schema';
 import { SwitchyardError } from '../core/errors.js';
 import type { RunOrigin } from '../core/events.js';
 import type {
+  ModelInfo,
   ChildRunStartEvent,
   JournalEvent,
   RunStartEvent,
@@ -30,6 +31,7 @@ import { JournalInvalidError } from '../executor/errors.js';
 import { replayJournal } from '../executor/replay.js';
 import { childBlocks } from '../graph/dependencies.js';
 import { RunNotFoundError } from '../journal/errors.js';
+import { modelInfo } from '../providers/metered.js';
 import { ModelRegistry } from '../providers/registry.js';
 import { SimulatedModel } from '../providers/simulated.js';
 import { ToolRegistry } from '../tools/registry.js';
@@ -161,6 +163,7 @@ export class Runtime {
     // is serialised once, for its hash and for its copy.
     const specText = canonicalJson(spec as unknown as JsonValue);
     const voteFunctions = this.voteFunctionsFor(spec);
+    const models = this.modelsFor(spec);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
@@ -176,6 +179,7 @@ export class Runtime {
         ToolInfo
       >,
       ...(voteFunctions === undefined ? {} : { voteFunctions }),
+      ...(models === undefined ? {} : { models }),
       ...(parent ? { parent: { ...parent } } : {}),
       ...(this.options.origin
         ? { origin: canonicalCopy(this.options.origin as JsonValue) as RunOrigin }
@@ -530,12 +534,17 @@ export class Runtime {
   private voteFunctionsFor(spec: WorkflowSpec): Record<string, VoteFunctionInfo> | undefined {
     let used: Record<string, VoteFunctionInfo> | undefined;
     for (const { step, path } of allSteps(spec)) {
-      if (step.kind !== 'vote') continue;
-      const parser = step.redFlags.parser;
       const names: Array<[string, VoteFunctionInfo['kind'], string]> = [];
+      if (step.kind === 'cascade')
+        step.stages.forEach((stage, index) => {
+          if (stage.scorer?.kind === 'function')
+            names.push([stage.scorer.name, 'scorer', `${path}.stages[${index}].scorer.name`]);
+        });
+      else if (step.kind !== 'vote') continue;
+      const parser = step.kind === 'vote' ? step.redFlags.parser : 'json';
       if (typeof parser === 'object' && 'function' in parser)
         names.push([parser.function, 'parser', `${path}.redFlags.parser.function`]);
-      if (step.redFlags.check !== undefined)
+      if (step.kind === 'vote' && step.redFlags.check !== undefined)
         names.push([step.redFlags.check, 'check', `${path}.redFlags.check`]);
       for (const [name, kind, at] of names) {
         const found = this.voteFunctions.get(name);
@@ -555,6 +564,38 @@ export class Runtime {
       }
     }
     return used;
+  }
+
+  /**
+   * The models the spec's steps call, with their prices, when it sets a budget (undefined when it
+   * sets none): budget checks price a call's worst case from this record, so replay needs no config.
+   * A model with no price under a budget in USD fails the start (BUDGET_MODEL_UNPRICED).
+   */
+  private modelsFor(spec: WorkflowSpec): Record<string, ModelInfo> | undefined {
+    const own = [...allSteps(spec)].filter(({ path }) => !path.includes(':'));
+    if (spec.budget === undefined && !own.some(({ step }) => 'budget' in step && step.budget))
+      return undefined;
+    const models: Record<string, ModelInfo> = {};
+    for (const { step, path } of own) {
+      for (const [name, at] of modelsOfStep(step, path)) {
+        const provider = this.models.get(name);
+        if (!provider) throw new ModelNotFoundError(name, at, this.models.names());
+        const info = modelInfo(provider);
+        models[name] = info;
+        const usd = spec.budget?.usd ?? ('budget' in step ? step.budget?.usd : undefined);
+        if (usd !== undefined && info.price === undefined)
+          throw new SwitchyardError(
+            'BUDGET_MODEL_UNPRICED',
+            `step ${path} calls model '${name}' under a budget in USD, and the model has no price`,
+            {
+              path: at,
+              value: name,
+              hint: `set models.${name}.price: { inputPerMTok, outputPerMTok } in the config (USD per million tokens), or budget this run in tokens only`,
+            },
+          );
+      }
+    }
+    return models;
   }
 
   private checkTools(runId: string, start: RunStartEvent): void {
@@ -633,6 +674,19 @@ export class Runtime {
       if (step.kind === 'agent' || step.kind === 'route' || step.kind === 'vote') {
         const model = step.model ?? 'default';
         if (!this.models.get(model)) throw new ModelNotFoundError(model, path, this.models.names());
+      }
+      if (step.kind === 'cascade') {
+        step.stages.forEach((stage, index) => {
+          const at = `${path}.stages[${index}]`;
+          for (const model of [stage.model, ...stage.fallbacks])
+            if (!this.models.get(model)) throw new ModelNotFoundError(model, at, this.models.names());
+          if (stage.scorer?.kind === 'judge' && !this.models.get(stage.scorer.model))
+            throw new ModelNotFoundError(
+              stage.scorer.model,
+              `${at}.scorer.model`,
+              this.models.names(),
+            );
+        });
       }
       if (step.kind === 'tool') this.recordTool(tools, step.tool, path);
       if (step.kind === 'route') {
@@ -754,6 +808,26 @@ function checkInput(spec: WorkflowSpec, input: unknown): void {
   const detail = result.errors[result.errors.length - 1];
   const where = (detail?.instanceLocation ?? '#').replace(/^#/, '$input').replace(/\//g, '.');
   throw new InputInvalidError(where, detail?.error ?? 'does not match the input schema');
+}
+
+/** The models a step calls, each with the spec field that names it. */
+function modelsOfStep(step: StepSpec, path: string): Array<[string, string]> {
+  switch (step.kind) {
+    case 'agent':
+    case 'vote':
+    case 'route':
+      return [[step.model ?? 'default', `${path}.model`]];
+    case 'cascade':
+      return step.stages.flatMap((stage, index) => {
+        const at = `${path}.stages[${index}]`;
+        const names: Array<[string, string]> = [[stage.model, `${at}.model`]];
+        stage.fallbacks.forEach((name, i) => names.push([name, `${at}.fallbacks[${i}]`]));
+        if (stage.scorer?.kind === 'judge') names.push([stage.scorer.model, `${at}.scorer.model`]);
+        return names;
+      });
+    default:
+      return [];
+  }
 }
 
 /** Every step of a workflow and its bundled sub-workflows, with a readable location. */

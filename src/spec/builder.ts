@@ -86,6 +86,41 @@ export interface AgentConfig<
   output?: { schema: JsonObject };
   temperature?: number;
   maxTokens?: number;
+  /** What this step's model calls may spend (docs/models.md#budgets). */
+  budget?: BudgetInput;
+}
+
+/** `{ usd?, tokens? }`: a limit on model spend. */
+export interface BudgetInput {
+  usd?: number;
+  tokens?: number;
+}
+
+export interface CascadeConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** Prompt file path, relative to the spec root. */
+  prompt: string;
+  input?: Template<I, Ids, V>;
+  output?: { schema: JsonObject };
+  temperature?: number;
+  maxTokens?: number;
+  /** From cheap to expensive (docs/models.md#cascade). */
+  stages: ReadonlyArray<{
+    model: string;
+    fallbacks?: readonly string[];
+    retries?: number;
+    scorer?:
+      | { kind: 'schema' }
+      | { kind: 'agreement'; samples?: number; temperature?: number }
+      | { kind: 'judge'; model: string }
+      | { kind: 'function'; name: string };
+    threshold?: number;
+  }>;
+  budget?: BudgetInput;
 }
 
 export interface ApprovalConfig<
@@ -164,6 +199,7 @@ export interface VoteConfig<
     /** A registered check. */
     check?: string;
   };
+  budget?: BudgetInput;
 }
 
 export interface MapConfig<
@@ -278,7 +314,7 @@ export class WorkflowBuilder<
     id: NewId<Id, Outer | Own>,
     config: AgentConfig<I, Outer | Own, Own, V>,
   ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
-    const { prompt, model, input, output, temperature, maxTokens, ...common } = config;
+    const { prompt, model, input, output, temperature, maxTokens, budget, ...common } = config;
     return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
       {
         id,
@@ -289,9 +325,48 @@ export class WorkflowBuilder<
         output,
         temperature,
         maxTokens,
+        budget: definedOnly(budget),
       },
       common,
     );
+  }
+
+  /** Models from cheap to expensive, each answer scored before the next is asked. */
+  cascade<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: CascadeConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const { prompt, input, output, temperature, maxTokens, stages, budget, ...common } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      {
+        id,
+        kind: 'cascade',
+        prompt,
+        input: this.template(input),
+        output,
+        temperature,
+        maxTokens,
+        stages: stages.map((stage) => {
+          const copy = definedOnly(stage) as JsonObject;
+          if (stage.fallbacks) copy.fallbacks = [...stage.fallbacks];
+          if (stage.scorer) copy.scorer = definedOnly(stage.scorer) as JsonObject;
+          return copy;
+        }),
+        budget: definedOnly(budget),
+      },
+      common,
+    );
+  }
+
+  /** What the run's model calls may spend in all (docs/models.md#budgets). */
+  budget(
+    this: WorkflowBuilder<I, Outer, Own, V, true>,
+    budget: BudgetInput,
+  ): WorkflowBuilder<I, Outer, Own, V, true> {
+    return new WorkflowBuilder({
+      ...state(this),
+      meta: { ...state(this).meta, budget: definedOnly(budget) as JsonObject },
+    });
   }
 
   approval<const Id extends string>(
@@ -375,6 +450,7 @@ export class WorkflowBuilder<
       temperature,
       maxParallel,
       redFlags,
+      budget,
       ...common
     } = config;
     return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
@@ -391,6 +467,7 @@ export class WorkflowBuilder<
         temperature: definedOnly(temperature),
         maxParallel,
         redFlags: definedOnly(redFlags),
+        budget: definedOnly(budget),
       },
       common,
     );

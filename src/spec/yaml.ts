@@ -199,14 +199,15 @@ class Loader {
     const found: Array<{ step: StepSpec; path: PathSegment[] }> = [];
     forEachStep(steps, prefix, (step, at) => found.push({ step, path: at }));
     for (const { step, path: at } of found) {
-      if (step.kind === 'agent' || step.kind === 'vote') await this.resolvePrompt(step, at, owner);
+      if (step.kind === 'agent' || step.kind === 'vote' || step.kind === 'cascade')
+        await this.resolvePrompt(step, at, owner);
       if (step.kind === 'workflow' && looksLikeFile(step.workflow))
         await this.resolveChild(step, at, owner, chain);
     }
   }
 
   private async resolvePrompt(
-    step: StepSpec & { kind: 'agent' | 'vote' },
+    step: StepSpec & { kind: 'agent' | 'vote' | 'cascade' },
     at: PathSegment[],
     owner: LoadedFile,
   ): Promise<void> {

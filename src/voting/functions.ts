@@ -34,7 +34,22 @@ export interface VoteCheckDefinition {
   readonly check: VoteCheckFunction;
 }
 
-export type VoteFunctionDefinition = VoteParserDefinition | VoteCheckDefinition;
+/**
+ * `(value, text, input)` → a cascade stage's score, 0..1 (docs/models.md#cascade): `value` is the
+ * parsed answer (the text itself when the step declares no output schema). Pure, like the others.
+ */
+export type CascadeScorerFunction = (value: JsonValue, text: string, input: JsonValue) => number;
+
+export interface CascadeScorerDefinition {
+  readonly kind: 'scorer';
+  readonly name: string;
+  readonly version?: string;
+  readonly description?: string;
+  readonly score: CascadeScorerFunction;
+}
+
+export type VoteFunctionDefinition =
+  VoteParserDefinition | VoteCheckDefinition | CascadeScorerDefinition;
 
 /** A parser for `redFlags.parser: { function: <name> }`. */
 export function defineVoteParser(
@@ -50,6 +65,13 @@ export function defineVoteCheck(
   return { ...definition, kind: 'check' };
 }
 
+/** A scorer for a cascade stage's `scorer: { kind: function, name }`. */
+export function defineCascadeScorer(
+  definition: Omit<CascadeScorerDefinition, 'kind'>,
+): CascadeScorerDefinition {
+  return { ...definition, kind: 'scorer' };
+}
+
 /** True for a value that is a vote function definition (how tool modules are scanned for them). */
 export function isVoteFunction(value: unknown): value is VoteFunctionDefinition {
   if (typeof value !== 'object' || value === null) return false;
@@ -57,7 +79,8 @@ export function isVoteFunction(value: unknown): value is VoteFunctionDefinition 
   if (typeof candidate.name !== 'string') return false;
   return (
     (candidate.kind === 'parser' && typeof candidate.parse === 'function') ||
-    (candidate.kind === 'check' && typeof candidate.check === 'function')
+    (candidate.kind === 'check' && typeof candidate.check === 'function') ||
+    (candidate.kind === 'scorer' && typeof (value as { score?: unknown }).score === 'function')
   );
 }
 
@@ -65,6 +88,8 @@ export function isVoteFunction(value: unknown): value is VoteFunctionDefinition 
 export interface VoteFunctionLookup {
   parser(name: string): VoteParserFunction | undefined;
   check(name: string): VoteCheckFunction | undefined;
+  /** Cascade scorers (optional, so lookups written before them still fit). */
+  scorer?(name: string): CascadeScorerFunction | undefined;
 }
 
 /** Vote parsers and checks by name; one name space for both kinds, like tools. */
@@ -99,6 +124,11 @@ export class VoteFunctionRegistry implements VoteFunctionLookup {
   check(name: string): VoteCheckFunction | undefined {
     const found = this.byName.get(name);
     return found?.kind === 'check' ? found.check : undefined;
+  }
+
+  scorer(name: string): CascadeScorerFunction | undefined {
+    const found = this.byName.get(name);
+    return found?.kind === 'scorer' ? found.score : undefined;
   }
 
   /** Registered names of one kind, sorted. */

@@ -72,10 +72,13 @@ export {
 } from './vote.js';
 export { planBatch, sampleTemperature, type SampleRequest } from './sampling.js';
 export {
+  defineCascadeScorer,
   defineVoteCheck,
   defineVoteParser,
   isVoteFunction,
   VoteFunctionRegistry,
+  type CascadeScorerDefinition,
+  type CascadeScorerFunction,
   type VoteCheckDefinition,
   type VoteCheckFunction,
   type VoteFunctionDefinition,
