@@ -55,6 +55,41 @@ export {
 } from './journal/errors.js';
 
 export { SimulatedModel, type SimulatedModelOptions } from './providers/simulated.js';
+// Budgets, cascades and the priced seam (docs/models.md, issue #7).
+export { meter, meteredGenerate, modelInfo } from './providers/metered.js';
+export {
+  QuizSimulatedModel,
+  quizQueries,
+  type QuizModelOptions,
+  type QuizQuery,
+  type QuizDifficulty,
+} from './providers/quiz.js';
+export {
+  estimateInputTokens,
+  gateCall,
+  type GateResult,
+  type Ledger,
+  type Refusal,
+} from './executor/budget.js';
+export type {
+  BudgetSpec,
+  CascadeScorerSpec,
+  CascadeStageSpec,
+  CascadeStepSpec,
+} from './core/spec.js';
+export type {
+  CascadeDecidedEvent,
+  CascadeFallbackEvent,
+  CascadeScoreEvent,
+  EscalationEvent,
+  ModelInfo,
+  Spend,
+} from './core/events.js';
+export {
+  runCascadeBench,
+  renderCascadeBench,
+  type CascadeBenchReport,
+} from './runtime/cascade-bench.js';
 export { ModelRegistry } from './providers/registry.js';
 export {
   AiSdkModel,
@@ -139,6 +174,7 @@ export type { EngineOptions } from './executor/engine.js';
 export {
   addSample,
   compileVoteRule,
+  defineCascadeScorer,
   defineVoteCheck,
   defineVoteParser,
   estimateTokens,
@@ -166,6 +202,7 @@ export {
   type FlagReason,
   type OutputParser,
   type ParseResult,
+  type CascadeScorerDefinition,
   type VoteCheckDefinition,
   type VoteDecision,
   type VoteFunctionDefinition,

@@ -16,7 +16,9 @@ export function registerBenchCascade(program: Command): void {
     .description(
       'cascades and budgets: cheap → expensive on simulated quiz profiles, against each model alone',
     )
-    .option('--queries <n>', 'questions to ask (default 1000)', (value) => Number.parseInt(value, 10))
+    .option('--queries <n>', 'questions to ask (default 1000)', (value) =>
+      Number.parseInt(value, 10),
+    )
     .option('--seed <n>', 'seed of the questions and the simulated models (default 7)', (value) =>
       Number.parseInt(value, 10),
     )

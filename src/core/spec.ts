@@ -68,7 +68,7 @@ export const BudgetSchema = z
       .number()
       .positive()
       .optional()
-      .describe('Most USD the model calls may cost (priced from the models\' price)'),
+      .describe("Most USD the model calls may cost (priced from the models' price)"),
     tokens: z
       .number()
       .int()

@@ -54,8 +54,7 @@ export interface Scope {
 }
 
 export type GateResult =
-  | { ok: true; worst: Spend; maxTokens: number | undefined }
-  | { ok: false; refusal: Refusal };
+  { ok: true; worst: Spend; maxTokens: number | undefined } | { ok: false; refusal: Refusal };
 
 export interface Refusal {
   budget: 'run' | 'step';

@@ -63,9 +63,7 @@ export interface CascadeCall {
 }
 
 export type CascadeAction =
-  | CascadeCall
-  | { kind: 'accept'; value: JsonValue }
-  | { kind: 'fail'; failure: Failure };
+  CascadeCall | { kind: 'accept'; value: JsonValue } | { kind: 'fail'; failure: Failure };
 
 export interface CascadeStep {
   run: CascadeRun;
@@ -174,7 +172,11 @@ function readAnswer(spec: CascadeStepSpec, text: string, model: string): Cascade
 }
 
 /** A call of the step answered with `text`. */
-export function cascadeAnswered(context: CascadeContext, prev: CascadeRun, text: string): CascadeStep {
+export function cascadeAnswered(
+  context: CascadeContext,
+  prev: CascadeRun,
+  text: string,
+): CascadeStep {
   const run: CascadeRun = { ...prev };
   const { spec } = context;
   const stage = stageOf(spec, run.stage);
@@ -213,7 +215,11 @@ export function cascadeAnswered(context: CascadeContext, prev: CascadeRun, text:
 }
 
 /** A call of the step failed (provider error, timeout). */
-export function cascadeFailed(context: CascadeContext, prev: CascadeRun, failure: Failure): CascadeStep {
+export function cascadeFailed(
+  context: CascadeContext,
+  prev: CascadeRun,
+  failure: Failure,
+): CascadeStep {
   const run: CascadeRun = { ...prev };
   const { spec } = context;
   const stage = stageOf(spec, run.stage);
@@ -238,7 +244,13 @@ export function cascadeFailed(context: CascadeContext, prev: CascadeRun, failure
         };
         return { run, decisions: [decision], action: call(context, run, 'answer') };
       }
-      return next(context, run, [], 'provider-error', `every model of stage ${run.stage} failed: ${failure.message}`);
+      return next(
+        context,
+        run,
+        [],
+        'provider-error',
+        `every model of stage ${run.stage} failed: ${failure.message}`,
+      );
     }
     case 'check':
       // A sample that could not be drawn does not agree.
@@ -299,7 +311,12 @@ function functionScore(
 function readJudge(text: string): { score: number; detail: string } {
   try {
     const value = JSON.parse(text.trim().replace(/^```(?:json)?\s*|```\s*$/g, '')) as JsonValue;
-    if (isJsonObject(value) && typeof value.score === 'number' && value.score >= 0 && value.score <= 1)
+    if (
+      isJsonObject(value) &&
+      typeof value.score === 'number' &&
+      value.score >= 0 &&
+      value.score <= 1
+    )
       return { score: value.score, detail: 'the judge scored it' };
   } catch {
     // falls through

@@ -1335,7 +1335,8 @@ export class RunEngine {
     let promptHash: string;
     if (action.role === 'judge') promptHash = sha256Hex(action.prompt);
     else {
-      promptHash = this.promptHashes.get(spec.prompt) ?? sha256Hex(this.start.prompts[spec.prompt] ?? '');
+      promptHash =
+        this.promptHashes.get(spec.prompt) ?? sha256Hex(this.start.prompts[spec.prompt] ?? '');
       this.promptHashes.set(spec.prompt, promptHash);
     }
     this.wait(node, 'model', {
@@ -1390,12 +1391,13 @@ export class RunEngine {
     request: Record<string, JsonValue>,
   ): Failure | null {
     const spec = node.step.spec;
-    if (!this.plan.spec.budget && !('budget' in spec && spec.budget)) return null;
+    if (!this.plan.spec.budget && !('budget' in spec && spec.budget !== undefined)) return null;
     const ledger = (this.ledger ??= emptyLedger());
     const scopes = this.scopes(node, ledger, key);
     const max = typeof request.maxTokens === 'number' ? request.maxTokens : undefined;
     const price = this.start.models?.[model]?.price;
-    const result = gateCall(scopes, price, String(request.prompt), max);
+    const prompt = typeof request.prompt === 'string' ? request.prompt : '';
+    const result = gateCall(scopes, price, prompt, max);
     if (!result.ok) {
       this.emit(escalationEvent(result.refusal, this.at, node.path, model, 'before-call'));
       return budgetFailure(result.refusal, model, 'before-call');
@@ -1418,12 +1420,13 @@ export class RunEngine {
     const ledger = this.ledger as Ledger;
     const key = sample === undefined ? event.path : sampleKey(event.path, sample);
     const call = ledger.inflight[key];
-    if (!call || call.attempt !== event.attempt) return false;
+    if (call?.attempt !== event.attempt) return false;
     const scopes = this.scopes(node, ledger, key);
     delete ledger.inflight[key];
     const model = this.modelOf(key);
     let spend;
-    if (event.type === 'model-call-end') spend = actualSpend(event, this.start.models?.[model]?.price);
+    if (event.type === 'model-call-end')
+      spend = actualSpend(event, this.start.models?.[model]?.price);
     // A call that timed out may still be billed: it is charged at its worst case.
     else if (event.error.type === 'timeout') spend = call.worst;
     else return false;

@@ -20,7 +20,8 @@ export async function meteredGenerate(
 
 /** A response with its cost filled in from `price` (a provider's own figure is kept). */
 export function meter(response: ModelResponse, price: Price | undefined): ModelResponse {
-  const costUsd = response.costUsd ?? (price ? priceOf(price, response.usage)?.totalUsd : undefined);
+  const costUsd =
+    response.costUsd ?? (price ? priceOf(price, response.usage)?.totalUsd : undefined);
   return {
     text: response.text,
     model: response.model,
@@ -34,5 +35,7 @@ export function meter(response: ModelResponse, price: Price | undefined): ModelR
 /** What run-start records of a model for budget checks: its price, when it has one. */
 export function modelInfo(provider: ModelProvider): ModelInfo {
   const price = priceOfProvider(provider);
-  return price ? { price: { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok } } : {};
+  return price
+    ? { price: { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok } }
+    : {};
 }

@@ -168,11 +168,7 @@ export function quizQueries(count: number, seed = 7): QuizQuery[] {
     let times = false;
     for (let i = 0; i < operators; i++) {
       const op: '+' | '-' | '*' =
-        operators > 1 && (!times || rng() < 0.3) && rng() < 0.5
-          ? '*'
-          : rng() < 0.5
-            ? '+'
-            : '-';
+        operators > 1 && (!times || rng() < 0.3) && rng() < 0.5 ? '*' : rng() < 0.5 ? '+' : '-';
       if (op === '*') times = true;
       tokens.push(op, op === '*' ? int(2, 19) : int(10, 99));
     }

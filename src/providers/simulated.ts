@@ -147,7 +147,11 @@ export class SimulatedModel implements ModelProvider {
  * A simulated answer as a provider would return it: tokens counted as characters / 4, and cut at
  * `maxTokens` like a real provider's (finish reason `length`), so budgets' caps hold offline too.
  */
-export function simulatedResponse(text: string, model: string, request: ModelRequest): ModelResponse {
+export function simulatedResponse(
+  text: string,
+  model: string,
+  request: ModelRequest,
+): ModelResponse {
   let answer = text;
   let finishReason = 'stop';
   if (request.maxTokens !== undefined && Math.ceil(answer.length / 4) > request.maxTokens) {

@@ -2,7 +2,12 @@ import type { JournalEvent } from '../core/events.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
 import type { WorkflowSpec } from '../core/spec.js';
 import { MemoryJournalStore } from '../journal/memory-store.js';
-import { QuizSimulatedModel, quizQueries, type QuizDifficulty, type QuizQuery } from '../providers/quiz.js';
+import {
+  QuizSimulatedModel,
+  quizQueries,
+  type QuizDifficulty,
+  type QuizQuery,
+} from '../providers/quiz.js';
 import { ModelRegistry } from '../providers/registry.js';
 import { parseWorkflow } from '../spec/parse.js';
 import { Runtime } from './runtime.js';
@@ -121,7 +126,10 @@ export async function runCascadeBench(
   const seed = options.seed ?? 7;
   const questions = quizQueries(count, seed);
   const models = new ModelRegistry()
-    .register('cheap', new QuizSimulatedModel({ name: 'cheap', seed, errorRate: 0.2, price: CHEAP_PRICE }))
+    .register(
+      'cheap',
+      new QuizSimulatedModel({ name: 'cheap', seed, errorRate: 0.2, price: CHEAP_PRICE }),
+    )
     .register(
       'expensive',
       new QuizSimulatedModel({ name: 'expensive', seed, errorRate: 0.02, price: EXPENSIVE_PRICE }),

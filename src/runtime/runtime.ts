@@ -679,7 +679,8 @@ export class Runtime {
         step.stages.forEach((stage, index) => {
           const at = `${path}.stages[${index}]`;
           for (const model of [stage.model, ...stage.fallbacks])
-            if (!this.models.get(model)) throw new ModelNotFoundError(model, at, this.models.names());
+            if (!this.models.get(model))
+              throw new ModelNotFoundError(model, at, this.models.names());
           if (stage.scorer?.kind === 'judge' && !this.models.get(stage.scorer.model))
             throw new ModelNotFoundError(
               stage.scorer.model,

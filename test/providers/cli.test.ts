@@ -68,6 +68,27 @@ output:
     baseURL: ${server.origin}/v1
     apiKeyEnv: LOOPBACK_KEY
     maxRetries: 0
+    price: { inputPerMTok: 2, outputPerMTok: 8 }
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'budgeted.yaml'),
+    `name: budgeted
+budget: { usd: 0.01 }
+steps:
+  - id: first
+    kind: agent
+    model: fast
+    prompt: prompts/greet.md
+    input: { name: Ada }
+    maxTokens: 100
+  - id: second
+    kind: agent
+    model: fast
+    prompt: prompts/greet.md
+    input: { name: Grace }
+    maxTokens: 100000
+    after: [first]
 `,
   );
 });
@@ -131,6 +152,39 @@ describe('the CLI with a real provider configured', () => {
     expect(events.stdout).toContain('This model does not support temperature 0.2.');
     expect(events.stdout).toContain('"retryable": false');
     expect(events.stdout + result.stdout + result.stderr).not.toContain(SECRET);
+  });
+
+  it('meters each call, refuses a call over budget before sending it, and replay makes no HTTP request', async () => {
+    server.script = [
+      { status: 200, json: openai.completion('{"greeting":"Hello, Ada!"}') },
+      { status: 200, json: openai.completion('{"greeting":"Hello, Grace!"}') },
+    ];
+    const result = await cliAsync(['run', 'budgeted.yaml', store], { LOOPBACK_KEY: SECRET }, dir);
+    expect(result.status).toBe(1);
+    // The second step's worst case (100 000 output tokens at $8/M = $0.8) is over the $0.01 budget.
+    expect(server.requests).toHaveLength(1);
+    const runId = /run_[A-Za-z0-9_-]+/.exec(result.stdout + result.stderr)?.[0];
+    const listed = cli(['runs', 'events', runId!, store, '--json'], { cwd: repoRoot });
+    const events = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    const end = events.find((event) => event.type === 'model-call-end');
+    // 12 input tokens × $2/M + 5 output tokens × $8/M, as the fixture's usage says.
+    expect(end).toMatchObject({
+      finishReason: 'stop',
+      usage: { inputTokens: 12, outputTokens: 5 },
+    });
+    expect(end?.costUsd).toBeCloseTo(0.000064, 12);
+    expect(events.find((event) => event.type === 'escalation')).toMatchObject({
+      path: 'second',
+      reason: 'budget-exceeded',
+      phase: 'before-call',
+      exceeded: 'usd',
+      limit: { usd: 0.01 },
+    });
+    server.requests.length = 0;
+    const replay = await cliAsync(['replay', runId!, '--verify', store], {}, dir);
+    expect(replay.stderr).toBe('');
+    expect(replay.status).toBe(0);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('a missing key stops the run before it starts: CONFIG_KEY_MISSING names model and variable', async () => {
