@@ -54,7 +54,7 @@ export interface ModelInfo {
 }
 
 export interface VoteFunctionInfo {
-  kind: 'parser' | 'check' | 'scorer';
+  kind: 'parser' | 'check' | 'scorer' | 'classifier';
   version?: string;
 }
 
@@ -373,6 +373,20 @@ export interface VoteExhaustedEvent extends EventBase {
   flagged: Record<VoteFlagReason, number>;
 }
 
+/**
+ * An agent step that names no model was routed by the workflow's routing (docs/models.md#routing):
+ * the decision taken, its model, and the signals that fired (sorted); `domain` is the classifier's
+ * label when a domain signal asked it.
+ */
+export interface ModelRouteEvent extends EventBase {
+  type: 'model-route';
+  path: string;
+  decision: string;
+  model: string;
+  signals: string[];
+  domain?: string;
+}
+
 /** Token and money amounts, as budgets count them. */
 export interface Spend {
   usd: number;
@@ -462,6 +476,7 @@ export type DecisionEvent =
   | VoteDecidedEvent
   | VoteExhaustedEvent
   | EscalationEvent
+  | ModelRouteEvent
   | CascadeScoreEvent
   | CascadeDecidedEvent
   | CascadeFallbackEvent

@@ -111,6 +111,43 @@ export interface AgentStepSpec extends StepCommon {
   temperature: number;
   maxTokens?: number | undefined;
   budget?: BudgetSpec | undefined;
+  /** Labels the workflow's model routing can match (`tag` signals). */
+  tags?: string[] | undefined;
+  /** What the step may cost, for `costTier` signals. */
+  costTier?: CostTier | undefined;
+}
+export type CostTier = 'low' | 'standard' | 'high';
+
+/**
+ * One signal of a workflow's model routing (docs/models.md#routing), computed from an agent step
+ * that names no model: its rendered prompt, its input, its tags and cost tier.
+ */
+export type RoutingSignalSpec =
+  | { keyword: { any?: string[] | undefined; all?: string[] | undefined; caseSensitive: boolean } }
+  | { regex: string; flags?: string | undefined }
+  | { contextLength: { minTokens?: number | undefined; maxTokens?: number | undefined } }
+  | { domain: string }
+  | { tag: string }
+  | { costTier: CostTier };
+
+export interface RoutingDecisionSpec {
+  name: string;
+  /** The highest priority among the decisions that match wins; ties go to the one listed first. */
+  priority: number;
+  /** Signals that must all fire, of which one must fire, and of which none may. */
+  when?:
+    | { all?: string[] | undefined; any?: string[] | undefined; not?: string[] | undefined }
+    | undefined;
+  /** The decision taken when no other matches: exactly one decision is the default. */
+  default?: boolean | undefined;
+  model: string;
+}
+
+export interface RoutingSpec {
+  /** A registered domain classifier (`domain` signals ask it); required when a signal is `domain`. */
+  classifier?: string | undefined;
+  signals: Record<string, RoutingSignalSpec>;
+  decisions: RoutingDecisionSpec[];
 }
 export interface BranchStepSpec extends StepCommon {
   kind: 'branch';
@@ -295,6 +332,8 @@ export interface WorkflowSpec {
   workflows?: Record<string, WorkflowSpec> | undefined;
   /** What the run's model calls may spend in all (its own steps; a sub-workflow has its own). */
   budget?: BudgetSpec | undefined;
+  /** Which model an agent step that names none calls, decided on signals (docs/models.md#routing). */
+  routing?: RoutingSpec | undefined;
 }
 
 const common = {
@@ -330,6 +369,63 @@ const ToolStep = z.strictObject({
   version: z.string().optional(),
   input: Template.optional(),
 });
+const CostTierSchema = z.enum(['low', 'standard', 'high']);
+
+const SignalNames = z.array(z.string().min(1)).min(1);
+const RoutingSignal = z
+  .union([
+    z.strictObject({
+      keyword: z
+        .strictObject({
+          any: SignalNames.optional().describe('Fires when one of these occurs in the prompt'),
+          all: SignalNames.optional().describe('Fires when all of these occur in the prompt'),
+          caseSensitive: z.boolean().default(false),
+        })
+        .refine((k) => k.any !== undefined || k.all !== undefined, {
+          message: 'a keyword signal needs any, all or both',
+        }),
+    }),
+    z.strictObject({
+      regex: z.string().min(1).describe('Fires when it matches the prompt'),
+      flags: z.string().optional().describe('RegExp flags (i, s, u; not g or y)'),
+    }),
+    z.strictObject({
+      contextLength: z
+        .strictObject({
+          minTokens: z.number().int().min(0).optional(),
+          maxTokens: z.number().int().min(0).optional(),
+        })
+        .describe("Fires when the prompt's estimated tokens (characters / 3) are in range"),
+    }),
+    z.strictObject({
+      domain: z.string().min(1).describe("Fires when the classifier's label is this"),
+    }),
+    z.strictObject({ tag: z.string().min(1).describe("Fires when the step's tags hold this") }),
+    z.strictObject({ costTier: CostTierSchema.describe("Fires when the step's costTier is this") }),
+  ])
+  .describe('keyword | regex | contextLength | domain | tag | costTier');
+const RoutingDecision = z.strictObject({
+  name: z.string().min(1),
+  priority: z.number().int().default(0).describe('Highest matching priority wins'),
+  when: z
+    .strictObject({
+      all: SignalNames.optional(),
+      any: SignalNames.optional(),
+      not: SignalNames.optional(),
+    })
+    .optional()
+    .describe('Signal names: all must fire, one of any must fire, none of not may'),
+  default: z.boolean().optional().describe('Taken when no other decision matches'),
+  model: z.string().min(1).describe('The configured model this decision calls'),
+});
+export const RoutingSchema = z
+  .strictObject({
+    classifier: z.string().min(1).optional().describe('A registered domain classifier'),
+    signals: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/), RoutingSignal).default({}),
+    decisions: z.array(RoutingDecision).min(1),
+  })
+  .describe('Signal-based model choice for agent steps that name no model');
+
 const AgentStep = z.strictObject({
   ...common,
   kind: z.literal('agent'),
@@ -340,6 +436,8 @@ const AgentStep = z.strictObject({
   temperature: z.number().min(0).max(2).default(0),
   maxTokens: z.number().int().min(1).optional(),
   budget: BudgetSchema.optional(),
+  tags: z.array(z.string().min(1)).optional().describe("Labels the workflow's routing can match"),
+  costTier: CostTierSchema.optional().describe('What the step may cost, for costTier signals'),
 });
 const BranchStep = z.strictObject({
   ...common,
@@ -561,5 +659,6 @@ export const WorkflowSchema: z.ZodType<WorkflowSpec> = z
       )
       .optional(),
     budget: BudgetSchema.optional(),
+    routing: RoutingSchema.optional(),
   })
   .transform(({ $schema: _ignored, ...rest }) => rest);

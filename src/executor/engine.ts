@@ -66,6 +66,7 @@ import {
   type Ledger,
   type Scope,
 } from './budget.js';
+import { routeModel } from '../routing/models.js';
 import {
   cascadeAnswered,
   cascadeFailed,
@@ -708,14 +709,16 @@ export class RunEngine {
     };
     if (spec.output) request.outputSchema = spec.output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
-    const refused = this.gate(node, node.path, node.attempt, spec.model ?? 'default', request);
+    const model = spec.model ?? this.routeAgent(node, spec, rendered.text);
+    if (typeof model !== 'string') return this.failStep(node, model);
+    const refused = this.gate(node, node.path, node.attempt, model, request);
     if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
       at: this.at,
       path: node.path,
       attempt: node.attempt,
-      model: spec.model ?? 'default',
+      model,
       promptHash: this.promptHash(spec.prompt, template),
       request,
       ...(timeoutAt === undefined ? {} : { timeoutAt }),
@@ -1351,6 +1354,49 @@ export class RunEngine {
       stage: action.stage,
       role: action.role,
     });
+  }
+
+  /**
+   * The model of an agent step that names none: 'default' without routing; with it, the routing
+   * decision (routing/models.ts), journaled with the signals that fired.
+   */
+  private routeAgent(node: StepNode, spec: AgentStepSpec, prompt: string): string | Failure {
+    const routing = this.plan.spec.routing;
+    if (routing === undefined) return 'default';
+    const name = routing.classifier;
+    const classify = name === undefined ? undefined : this.options.votes?.classifier?.(name);
+    if (name !== undefined && classify === undefined)
+      return {
+        type: 'routing',
+        message: `no domain classifier named ${JSON.stringify(name)} is registered`,
+        retryable: false,
+      };
+    let route;
+    try {
+      route = routeModel(routing, {
+        prompt,
+        input: node.input,
+        tags: spec.tags ?? [],
+        costTier: spec.costTier,
+        classify,
+      });
+    } catch (error) {
+      return {
+        type: 'routing',
+        message: `model routing failed: ${(error as Error).message}`,
+        retryable: false,
+      };
+    }
+    this.emit({
+      type: 'model-route',
+      at: this.at,
+      path: node.path,
+      decision: route.decision,
+      model: route.model,
+      signals: route.signals,
+      ...(route.domain === undefined ? {} : { domain: route.domain }),
+    });
+    return route.model;
   }
 
   // ---- budgets ------------------------------------------------------------------------------

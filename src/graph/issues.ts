@@ -51,6 +51,8 @@ export const SPEC_ISSUE_CODES = [
   'VOTE_RULE_INVALID',
   // cascade steps
   'SPEC_CASCADE_SCORER',
+  // model routing (graph/model-routing.ts)
+  'SPEC_ROUTING_INVALID',
 ] as const;
 
 /** The problems a route's tool graph can have (graph/route.ts validateRoute). */

@@ -14,6 +14,7 @@ import { walkTemplate } from './template-walk.js';
 import { findCycles } from './cycles.js';
 import { validateRoute } from './route.js';
 import { validateVote } from './vote.js';
+import { validateRouting } from './model-routing.js';
 import { allReferences } from './dependencies.js';
 import { nestedBlocks, type BlockRole } from './walk.js';
 
@@ -105,6 +106,8 @@ class WorkflowChecker {
     );
     if (this.spec.input !== undefined)
       this.checkSchema(this.spec.input.schema, [...this.prefix, 'input', 'schema']);
+    if (this.spec.routing !== undefined)
+      this.issues.push(...validateRouting(this.spec.routing, this.prefix));
     this.checkBlock(root);
   }
 

@@ -76,11 +76,40 @@ function cascade(name: string, scorer: JsonValue): WorkflowSpec {
   });
 }
 
+/**
+ * Routing before the call on the question's shape (routing/models.ts): a regex signal fires when
+ * the expression has at least `operators` operators; that decision calls the expensive model, the
+ * default the cheap one. The signal reads the prompt only, as any pre-call router must.
+ */
+function routed(name: string, operators: number): WorkflowSpec {
+  return parseWorkflow({
+    name,
+    routing: {
+      signals: { complex: { regex: `Expression: \\d+( [-+*] \\d+){${operators},}` } },
+      decisions: [
+        { name: 'complex', priority: 10, when: { all: ['complex'] }, model: 'expensive' },
+        { name: 'simple', default: true, model: 'cheap' },
+      ],
+    },
+    steps: [
+      {
+        id: 'answer',
+        kind: 'agent',
+        prompt: PROMPT_FILE,
+        input: { expression: '$.input.expression' },
+        output: OUTPUT,
+      },
+    ],
+  });
+}
+
 export const CASCADE_SYSTEMS = [
   'cheap',
   'expensive',
   'cascade-schema',
   'cascade-agreement',
+  'route-hard',
+  'route-medium',
 ] as const;
 export type CascadeSystem = (typeof CASCADE_SYSTEMS)[number];
 
@@ -90,6 +119,8 @@ export function cascadeBenchWorkflows(): Record<CascadeSystem, WorkflowSpec> {
     expensive: agentOnly('quiz-expensive', 'expensive'),
     'cascade-schema': cascade('quiz-cascade-schema', { kind: 'schema' }),
     'cascade-agreement': cascade('quiz-cascade-agreement', { kind: 'agreement', samples: 2 }),
+    'route-hard': routed('quiz-route-hard', 4),
+    'route-medium': routed('quiz-route-medium', 2),
   };
 }
 
@@ -100,7 +131,7 @@ export interface SystemResult {
   accuracy: number;
   costUsd: number;
   calls: { cheap: number; expensive: number };
-  /** Questions the cascade answered at stage 1 (the expensive model). */
+  /** Questions the cascade escalated to stage 1, or routing sent to the expensive model. */
   escalated: number;
   byDifficulty: Record<QuizDifficulty, { queries: number; correct: number; escalated: number }>;
 }
@@ -212,7 +243,10 @@ function tally(
       if (model === 'cheap') result.calls.cheap += 1;
       if (model === 'expensive') result.calls.expensive += 1;
     }
-    if (event.type === 'cascade-decided' && event.action === 'escalate') {
+    if (
+      (event.type === 'cascade-decided' && event.action === 'escalate') ||
+      (event.type === 'model-route' && event.model === 'expensive')
+    ) {
       result.escalated += 1;
       row.escalated += 1;
     }
@@ -224,6 +258,8 @@ const LABELS: Record<CascadeSystem, string> = {
   expensive: 'expensive only (simulated, 2 % wrong, $10/M)',
   'cascade-schema': 'cascade: cheap → expensive, schema scorer',
   'cascade-agreement': 'cascade: cheap → expensive, agreement of 2 samples',
+  'route-hard': 'routing: ≥ 4 operators (regex signal) → expensive, else cheap',
+  'route-medium': 'routing: ≥ 2 operators (regex signal) → expensive, else cheap',
 };
 
 export function renderCascadeBench(report: CascadeBenchReport): string {
@@ -233,7 +269,7 @@ export function renderCascadeBench(report: CascadeBenchReport): string {
     `Cascade bench (simulated models, quiz profile): ${report.queries} questions, seed ${report.seed}, ` +
       `${report.mix.easy} easy / ${report.mix.medium} medium / ${report.mix.hard} hard`,
     '',
-    '| system | accuracy | cost (USD) | cost vs expensive | cheap calls | expensive calls | escalated |',
+    '| system | accuracy | cost (USD) | cost vs expensive | cheap calls | expensive calls | escalated / routed up |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const system of CASCADE_SYSTEMS) {
@@ -247,7 +283,11 @@ export function renderCascadeBench(report: CascadeBenchReport): string {
     const r = report.results[system].byDifficulty;
     const cell = (d: QuizDifficulty): string =>
       `${pct(r[d].correct / Math.max(1, r[d].queries))}${
-        system.startsWith('cascade') ? ` (${r[d].escalated} escalated)` : ''
+        system.startsWith('cascade')
+          ? ` (${r[d].escalated} escalated)`
+          : system.startsWith('route')
+            ? ` (${r[d].escalated} to expensive)`
+            : ''
       }`;
     lines.push(`| ${LABELS[system]} | ${cell('easy')} | ${cell('medium')} | ${cell('hard')} |`);
   }

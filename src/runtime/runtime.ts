@@ -24,7 +24,7 @@ import {
   type RunStatus,
   type ToolDefinition,
 } from '../core/ports.js';
-import type { StepSpec, WorkflowSpec } from '../core/spec.js';
+import type { RoutingSpec, StepSpec, WorkflowSpec } from '../core/spec.js';
 import { RunEngine, SnapshotError } from '../executor/engine.js';
 import { planWorkflow, type WorkflowPlan } from '../executor/plan.js';
 import { JournalInvalidError } from '../executor/errors.js';
@@ -533,6 +533,27 @@ export class Runtime {
    */
   private voteFunctionsFor(spec: WorkflowSpec): Record<string, VoteFunctionInfo> | undefined {
     let used: Record<string, VoteFunctionInfo> | undefined;
+    const classifier = spec.routing?.classifier;
+    if (classifier !== undefined) {
+      const found = this.voteFunctions.get(classifier);
+      if (found?.kind !== 'classifier') {
+        const known = this.voteFunctions.names('classifier');
+        throw new VoteRuleError(
+          'routing.classifier',
+          `no domain classifier named ${JSON.stringify(classifier)} is registered`,
+          known.length === 0
+            ? 'register one with defineDomainClassifier (RuntimeOptions.voteFunctions, or export it from a tools module of the config)'
+            : `registered: ${known.join(', ')}`,
+          classifier,
+        );
+      }
+      used = {
+        [classifier]: {
+          kind: 'classifier',
+          ...(found.version === undefined ? {} : { version: found.version }),
+        },
+      };
+    }
     for (const { step, path } of allSteps(spec)) {
       const names: Array<[string, VoteFunctionInfo['kind'], string]> = [];
       if (step.kind === 'cascade')
@@ -577,7 +598,7 @@ export class Runtime {
       return undefined;
     const models: Record<string, ModelInfo> = {};
     for (const { step, path } of own) {
-      for (const [name, at] of modelsOfStep(step, path)) {
+      for (const [name, at] of modelsOfStep(step, path, spec.routing)) {
         const provider = this.models.get(name);
         if (!provider) throw new ModelNotFoundError(name, at, this.models.names());
         const info = modelInfo(provider);
@@ -672,8 +693,13 @@ export class Runtime {
     const tools: Record<string, ToolInfo> = {};
     for (const { step, path } of allSteps(spec)) {
       if (step.kind === 'agent' || step.kind === 'route' || step.kind === 'vote') {
-        const model = step.model ?? 'default';
-        if (!this.models.get(model)) throw new ModelNotFoundError(model, path, this.models.names());
+        for (const [model, at] of modelsOfStep(step, path, spec.routing))
+          if (!this.models.get(model))
+            throw new ModelNotFoundError(
+              model,
+              at.startsWith('routing') ? at : path,
+              this.models.names(),
+            );
       }
       if (step.kind === 'cascade') {
         step.stages.forEach((stage, index) => {
@@ -812,9 +838,20 @@ function checkInput(spec: WorkflowSpec, input: unknown): void {
 }
 
 /** The models a step calls, each with the spec field that names it. */
-function modelsOfStep(step: StepSpec, path: string): Array<[string, string]> {
+function modelsOfStep(
+  step: StepSpec,
+  path: string,
+  routing: RoutingSpec | undefined,
+): Array<[string, string]> {
   switch (step.kind) {
     case 'agent':
+      // An agent step that names no model calls whichever model the routing decides.
+      if (step.model === undefined && routing !== undefined)
+        return routing.decisions.map((decision, index) => [
+          decision.model,
+          `routing.decisions[${index}].model`,
+        ]);
+      return [[step.model ?? 'default', `${path}.model`]];
     case 'vote':
     case 'route':
       return [[step.model ?? 'default', `${path}.model`]];

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '../core/errors.js';
 import { hashJson } from '../core/hash.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
-import type { RetrySchema, WorkflowSpec } from '../core/spec.js';
+import type { RetrySchema, RoutingSchema, WorkflowSpec } from '../core/spec.js';
 import type { z } from 'zod';
 import { makeRefs, type ScopeRefs } from './builder-refs.js';
 import { SpecValidationError } from './errors.js';
@@ -88,6 +88,9 @@ export interface AgentConfig<
   maxTokens?: number;
   /** What this step's model calls may spend (docs/models.md#budgets). */
   budget?: BudgetInput;
+  /** Labels the workflow's model routing can match (`tag` signals). */
+  tags?: readonly string[];
+  costTier?: 'low' | 'standard' | 'high';
 }
 
 /** `{ usd?, tokens? }`: a limit on model spend. */
@@ -314,7 +317,18 @@ export class WorkflowBuilder<
     id: NewId<Id, Outer | Own>,
     config: AgentConfig<I, Outer | Own, Own, V>,
   ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
-    const { prompt, model, input, output, temperature, maxTokens, budget, ...common } = config;
+    const {
+      prompt,
+      model,
+      input,
+      output,
+      temperature,
+      maxTokens,
+      budget,
+      tags,
+      costTier,
+      ...common
+    } = config;
     return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
       {
         id,
@@ -326,6 +340,8 @@ export class WorkflowBuilder<
         temperature,
         maxTokens,
         budget: definedOnly(budget),
+        tags: tags ? [...tags] : undefined,
+        costTier,
       },
       common,
     );
@@ -356,6 +372,19 @@ export class WorkflowBuilder<
       },
       common,
     );
+  }
+
+  /**
+   * Signal-based model choice for agent steps that name no model (docs/models.md#routing), written
+   * as in YAML: `{ classifier?, signals: { name: signal }, decisions: [...] }`.
+   */
+  routing(
+    this: WorkflowBuilder<I, Outer, Own, V, true>,
+    routing: z.input<typeof RoutingSchema>,
+  ): WorkflowBuilder<I, Outer, Own, V, true> {
+    // A JSON copy: plain JavaScript callers may leave keys undefined, which YAML cannot say.
+    const copy = JSON.parse(JSON.stringify(routing)) as JsonObject;
+    return new WorkflowBuilder({ ...state(this), meta: { ...state(this).meta, routing: copy } });
   }
 
   /** What the run's model calls may spend in all (docs/models.md#budgets). */

@@ -48,8 +48,22 @@ export interface CascadeScorerDefinition {
   readonly score: CascadeScorerFunction;
 }
 
+/**
+ * `(prompt, input)` → a domain label for model routing's `domain` signals (docs/models.md#routing).
+ * Pure, like the others: replay asks it again and must get the same label.
+ */
+export type DomainClassifierFunction = (prompt: string, input: JsonValue) => string;
+
+export interface DomainClassifierDefinition {
+  readonly kind: 'classifier';
+  readonly name: string;
+  readonly version?: string;
+  readonly description?: string;
+  readonly classify: DomainClassifierFunction;
+}
+
 export type VoteFunctionDefinition =
-  VoteParserDefinition | VoteCheckDefinition | CascadeScorerDefinition;
+  VoteParserDefinition | VoteCheckDefinition | CascadeScorerDefinition | DomainClassifierDefinition;
 
 /** A parser for `redFlags.parser: { function: <name> }`. */
 export function defineVoteParser(
@@ -72,6 +86,13 @@ export function defineCascadeScorer(
   return { ...definition, kind: 'scorer' };
 }
 
+/** A classifier for model routing's `routing.classifier: <name>`. */
+export function defineDomainClassifier(
+  definition: Omit<DomainClassifierDefinition, 'kind'>,
+): DomainClassifierDefinition {
+  return { ...definition, kind: 'classifier' };
+}
+
 /** True for a value that is a vote function definition (how tool modules are scanned for them). */
 export function isVoteFunction(value: unknown): value is VoteFunctionDefinition {
   if (typeof value !== 'object' || value === null) return false;
@@ -80,7 +101,9 @@ export function isVoteFunction(value: unknown): value is VoteFunctionDefinition 
   return (
     (candidate.kind === 'parser' && typeof candidate.parse === 'function') ||
     (candidate.kind === 'check' && typeof candidate.check === 'function') ||
-    (candidate.kind === 'scorer' && typeof (value as { score?: unknown }).score === 'function')
+    (candidate.kind === 'scorer' && typeof (value as { score?: unknown }).score === 'function') ||
+    (candidate.kind === 'classifier' &&
+      typeof (value as { classify?: unknown }).classify === 'function')
   );
 }
 
@@ -90,6 +113,8 @@ export interface VoteFunctionLookup {
   check(name: string): VoteCheckFunction | undefined;
   /** Cascade scorers (optional, so lookups written before them still fit). */
   scorer?(name: string): CascadeScorerFunction | undefined;
+  /** Domain classifiers for model routing (optional, like scorers). */
+  classifier?(name: string): DomainClassifierFunction | undefined;
 }
 
 /** Vote parsers and checks by name; one name space for both kinds, like tools. */
@@ -129,6 +154,11 @@ export class VoteFunctionRegistry implements VoteFunctionLookup {
   scorer(name: string): CascadeScorerFunction | undefined {
     const found = this.byName.get(name);
     return found?.kind === 'scorer' ? found.score : undefined;
+  }
+
+  classifier(name: string): DomainClassifierFunction | undefined {
+    const found = this.byName.get(name);
+    return found?.kind === 'classifier' ? found.classify : undefined;
   }
 
   /** Registered names of one kind, sorted. */

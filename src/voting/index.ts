@@ -73,11 +73,14 @@ export {
 export { planBatch, sampleTemperature, type SampleRequest } from './sampling.js';
 export {
   defineCascadeScorer,
+  defineDomainClassifier,
   defineVoteCheck,
   defineVoteParser,
   isVoteFunction,
   VoteFunctionRegistry,
   type CascadeScorerDefinition,
+  type DomainClassifierDefinition,
+  type DomainClassifierFunction,
   type CascadeScorerFunction,
   type VoteCheckDefinition,
   type VoteCheckFunction,
