@@ -19,6 +19,7 @@ export const STEP_KINDS = [
   'route',
   'vote',
   'cascade',
+  'consortium',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 /** Kinds that later releases add; named here so the error for them says "not yet" rather than "unknown". */
@@ -308,6 +309,27 @@ export interface CascadeStepSpec extends StepCommon {
   budget?: BudgetSpec | undefined;
 }
 
+/**
+ * A model consortium (docs/models.md#consortium): several models draft an answer to one prompt in
+ * parallel; a consolidating model merges the drafts into the step's output.
+ */
+export interface ConsortiumStepSpec extends StepCommon {
+  kind: 'consortium';
+  prompt: string;
+  input?: JsonValue | undefined;
+  /** Checked on the merged answer; also sent with each draft request. */
+  output?: { schema: Record<string, JsonValue> } | undefined;
+  temperature: number;
+  maxTokens?: number | undefined;
+  /** The models that draft, in parallel. */
+  drafters: string[];
+  /** Drafts that must arrive for the merge to go ahead (default 1). */
+  minDrafts: number;
+  /** The consolidating model. */
+  merge: { model: string };
+  budget?: BudgetSpec | undefined;
+}
+
 export type StepSpec =
   | ToolStepSpec
   | AgentStepSpec
@@ -319,7 +341,8 @@ export type StepSpec =
   | ApprovalStepSpec
   | RouteStepSpec
   | VoteStepSpec
-  | CascadeStepSpec;
+  | CascadeStepSpec
+  | ConsortiumStepSpec;
 
 export interface WorkflowSpec {
   name: string;
@@ -626,6 +649,25 @@ const CascadeStep = z.strictObject({
   budget: BudgetSchema.optional(),
 });
 
+const ConsortiumStep = z.strictObject({
+  ...common,
+  kind: z.literal('consortium'),
+  prompt: z.string().min(1).describe('Path of the prompt file, relative to the spec file'),
+  input: Template.optional(),
+  output: z.strictObject({ schema: JsonSchemaObject }).optional(),
+  temperature: z.number().min(0).max(2).default(0),
+  maxTokens: z.number().int().min(1).optional(),
+  drafters: z.array(z.string().min(1)).min(2).describe('The models that draft, in parallel'),
+  minDrafts: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Drafts that must arrive for the merge to go ahead'),
+  merge: z.strictObject({ model: z.string().min(1).describe('The consolidating model') }),
+  budget: BudgetSchema.optional(),
+});
+
 export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   ToolStep,
   AgentStep,
@@ -638,6 +680,7 @@ export const StepSchema: z.ZodType<StepSpec> = z.discriminatedUnion('kind', [
   RouteStep,
   VoteStep,
   CascadeStep,
+  ConsortiumStep,
 ]);
 
 export const WorkflowSchema: z.ZodType<WorkflowSpec> = z

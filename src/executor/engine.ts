@@ -9,7 +9,13 @@ import type {
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import type { JsonValue } from '../core/json.js';
-import type { AgentStepSpec, CascadeStepSpec, ToolStepSpec, VoteStepSpec } from '../core/spec.js';
+import type {
+  AgentStepSpec,
+  CascadeStepSpec,
+  ConsortiumStepSpec,
+  ToolStepSpec,
+  VoteStepSpec,
+} from '../core/spec.js';
 import type { Route } from '../routing/compile.js';
 import type { RouteRequest } from '../routing/monitors.js';
 import {
@@ -67,6 +73,13 @@ import {
   type Scope,
 } from './budget.js';
 import { routeModel } from '../routing/models.js';
+import {
+  allSettled,
+  draftsArrived,
+  mergePrompt,
+  type ConsortiumRun,
+  type Draft,
+} from './consortium-step.js';
 import {
   cascadeAnswered,
   cascadeFailed,
@@ -182,6 +195,8 @@ class StepNode {
   rule: VoteRule | null = null;
   // cascade (created when the cascade step starts)
   cascade: CascadeRun | null = null;
+  // consortium (created when the consortium step starts)
+  consortium: ConsortiumRun | null = null;
 
   constructor(
     readonly frame: Frame,
@@ -325,6 +340,7 @@ export class RunEngine {
     if (snap.route !== undefined) node.route = snap.route;
     if (snap.vote !== undefined) node.vote = snap.vote;
     if (snap.cascade !== undefined) node.cascade = snap.cascade;
+    if (snap.consortium !== undefined) node.consortium = snap.consortium;
     if (snap.fallback) {
       if (!step.fallback) throw new SnapshotError(`step ${node.path} has no fallback in the plan`);
       node.fallback = this.restoreNode(snap.fallback, frame, step.fallback, node, byPath);
@@ -406,6 +422,7 @@ export class RunEngine {
       this.charged(node, sample, event)
     )
       return;
+    if (sample !== undefined && node.consortium) return this.deliverDraft(node, sample, event);
     if (sample !== undefined) return this.deliverSample(node, sample, event);
     switch (event.type) {
       case 'tool-call-end':
@@ -419,6 +436,13 @@ export class RunEngine {
         const expected = event.type === 'tool-call-error' ? 'tool' : 'model';
         if (node.waiting !== expected || event.attempt !== node.attempt) return;
         this.release(node);
+        if (node.consortium && event.type === 'model-call-error') {
+          const failure = event.error;
+          this.enqueue(() =>
+            this.failStep(node, { ...failure, message: `merge: ${failure.message}` }),
+          );
+          return;
+        }
         if (node.cascade && event.type === 'model-call-error') {
           const error = event.error;
           this.enqueue(() => this.cascadeDone(node, null, error));
@@ -450,6 +474,18 @@ export class RunEngine {
         if (node.cascade) {
           const { text } = event;
           this.enqueue(() => this.cascadeDone(node, text, null));
+          return;
+        }
+        if (node.consortium) {
+          const merged = parseModelOutput(
+            { output: (node.step.spec as ConsortiumStepSpec).output } as AgentStepSpec,
+            event.text,
+          );
+          this.enqueue(() =>
+            merged.ok
+              ? this.settle(node, 'completed', merged.value, null, false)
+              : this.failStep(node, { ...merged.failure, retryable: false }),
+          );
           return;
         }
         if (node.route) {
@@ -565,6 +601,7 @@ export class RunEngine {
         return this.resolveRoute(node);
       case 'vote':
       case 'cascade':
+      case 'consortium':
         return this.resolveInput(node);
     }
   }
@@ -635,6 +672,7 @@ export class RunEngine {
     const spec = node.step.spec;
     if (spec.kind === 'vote') return this.startVoting(node);
     if (spec.kind === 'cascade') return this.startCascading(node);
+    if (spec.kind === 'consortium') return this.startDrafting(node);
     node.attempt += 1;
     const timeoutAt = spec.timeoutMs === undefined ? undefined : this.at + spec.timeoutMs;
     if (spec.kind === 'tool') return this.callTool(node, spec, timeoutAt);
@@ -1399,6 +1437,135 @@ export class RunEngine {
     return route.model;
   }
 
+  // ---- consortia ----------------------------------------------------------------------------
+  //
+  // A consortium step (consortium-step.ts) asks every drafter at once — each call carries its
+  // draft index as `sample`, waiting under `<path>#s<index>` like a vote's samples — then, when
+  // all have answered or failed, asks the consolidating model under the step's own path.
+
+  private startDrafting(node: StepNode): void | Promise<void> {
+    const spec = node.step.spec as ConsortiumStepSpec;
+    const prompt = this.consortiumPrompt(node);
+    if ('retryable' in prompt) return this.failStep(node, prompt);
+    const run: ConsortiumRun = {
+      drafts: spec.drafters.map((model) => ({
+        model,
+        attempt: 0,
+        waiting: null,
+        text: null,
+        error: null,
+      })),
+      merging: false,
+    };
+    node.consortium = run;
+    for (const [index, draft] of run.drafts.entries()) {
+      node.attempt += 1;
+      draft.attempt = node.attempt;
+      const request: Record<string, JsonValue> = {
+        prompt: prompt.text,
+        temperature: spec.temperature,
+      };
+      if (spec.output) request.outputSchema = spec.output.schema;
+      if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+      const key = sampleKey(node.path, index);
+      const refused = this.gate(node, key, node.attempt, draft.model, request);
+      if (refused) return this.failStep(node, refused);
+      draft.waiting = 'model';
+      const decision: Decision = {
+        type: 'model-call-start',
+        at: this.at,
+        path: node.path,
+        attempt: node.attempt,
+        sample: index,
+        model: draft.model,
+        promptHash: prompt.hash,
+        request,
+        ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
+        role: 'draft',
+      };
+      this.waiting.set(key, { node, decision });
+      this.emit(decision);
+    }
+  }
+
+  private consortiumPrompt(node: StepNode): { text: string; hash: string } | Failure {
+    const spec = node.step.spec as ConsortiumStepSpec;
+    const template = this.start.prompts[spec.prompt];
+    if (template === undefined)
+      return {
+        type: 'prompt-missing',
+        message: `prompt ${spec.prompt} was not loaded`,
+        retryable: false,
+      };
+    const rendered = renderPrompt(template, node.input);
+    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
+    return { text: rendered.text, hash: sha256Hex(template) };
+  }
+
+  private deliverDraft(
+    node: StepNode,
+    index: number,
+    event: Exclude<Unsequenced<WorldEvent>, { type: 'run-start' | 'run-cancel' }>,
+  ): void {
+    const draft: Draft | undefined = node.consortium?.drafts[index];
+    if (draft?.waiting !== 'model' || !('attempt' in event) || event.attempt !== draft.attempt)
+      return;
+    if (event.type === 'model-call-end') draft.text = event.text;
+    else if (event.type === 'model-call-error') draft.error = event.error.message;
+    else return;
+    draft.waiting = null;
+    this.waiting.delete(sampleKey(node.path, index));
+    this.enqueue(() => this.merge(node));
+  }
+
+  private merge(node: StepNode): void | Promise<void> {
+    const run = node.consortium;
+    if (node.state !== 'running' || !run || run.merging || !allSettled(run)) return;
+    const spec = node.step.spec as ConsortiumStepSpec;
+    const arrived = draftsArrived(run);
+    if (arrived < spec.minDrafts)
+      return this.failStep(node, {
+        type: 'consortium-drafts',
+        code: 'CONSORTIUM_TOO_FEW_DRAFTS',
+        message: `${arrived} of ${run.drafts.length} drafts arrived, fewer than minDrafts (${spec.minDrafts}): ${run.drafts
+          .filter((d) => d.error !== null)
+          .map((d) => `${d.model}: ${d.error ?? ''}`)
+          .join('; ')}`,
+        retryable: false,
+      });
+    const prompt = this.consortiumPrompt(node);
+    if ('retryable' in prompt) return this.failStep(node, prompt);
+    run.merging = true;
+    const text = mergePrompt(prompt.text, run.drafts, spec.output !== undefined);
+    const request: Record<string, JsonValue> = { prompt: text, temperature: 0 };
+    if (spec.output) request.outputSchema = spec.output.schema;
+    if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+    node.attempt += 1;
+    const refused = this.gate(node, node.path, node.attempt, spec.merge.model, request);
+    if (refused) return this.failStep(node, refused);
+    this.wait(node, 'model', {
+      type: 'model-call-start',
+      at: this.at,
+      path: node.path,
+      attempt: node.attempt,
+      model: spec.merge.model,
+      promptHash: sha256Hex(text),
+      request,
+      ...(spec.timeoutMs === undefined ? {} : { timeoutAt: this.at + spec.timeoutMs }),
+      role: 'merge',
+    });
+  }
+
+  /** The step ended: drafts still out are no longer awaited, and its state is dropped. */
+  private endConsortium(node: StepNode): void {
+    const run = node.consortium as ConsortiumRun;
+    run.drafts.forEach((draft, index) => {
+      if (draft.waiting) this.waiting.delete(sampleKey(node.path, index));
+      draft.waiting = null;
+    });
+    node.consortium = null;
+  }
+
   // ---- budgets ------------------------------------------------------------------------------
   //
   // Every model call the engine decides goes through gate() before its model-call-start, and its
@@ -1489,7 +1656,11 @@ export class RunEngine {
     this.emit(escalationEvent(over, this.at, node.path, model, 'after-call'));
     const failure = budgetFailure(over, model, 'after-call');
     if (sample === undefined) this.release(node);
-    else {
+    else if (node.consortium) {
+      const draft = node.consortium.drafts[sample];
+      if (draft) draft.waiting = null;
+      this.waiting.delete(key);
+    } else {
       const pending = node.vote?.pending.find((s) => s.index === sample);
       if (pending) this.releaseSample(node, pending);
     }
@@ -1544,6 +1715,7 @@ export class RunEngine {
     node.error = error;
     if (node.vote) this.endVote(node);
     node.cascade = null;
+    if (node.consortium) this.endConsortium(node);
     if (this.ledger) this.closeSpend(node.path);
     this.emit({
       at: this.at,
@@ -1737,6 +1909,7 @@ export class RunEngine {
     if (node.waiting) this.release(node);
     if (node.vote) this.endVote(node);
     node.cascade = null;
+    if (node.consortium) this.endConsortium(node);
     if (this.ledger) this.closeSpend(node.path);
     this.cancelChildren(node);
     node.state = 'cancelled';
@@ -1821,6 +1994,8 @@ interface NodeSnapshot {
   vote?: VoteRun;
   /** Only on cascade steps that have started. */
   cascade?: CascadeRun;
+  /** Only on consortium steps that have started. */
+  consortium?: ConsortiumRun;
 }
 
 /** A snapshot that does not fit the plan it is restored against. */
@@ -1868,6 +2043,7 @@ function snapshotNode(node: StepNode): NodeSnapshot {
     ...(node.route ? { route: node.route } : {}),
     ...(node.vote ? { vote: node.vote } : {}),
     ...(node.cascade ? { cascade: node.cascade } : {}),
+    ...(node.consortium ? { consortium: node.consortium } : {}),
   };
 }
 

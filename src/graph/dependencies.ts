@@ -75,6 +75,7 @@ export function allReferences(step: StepSpec, options: ReferenceOptions = {}): S
       break;
     case 'vote':
     case 'cascade':
+    case 'consortium':
       fromTemplate(step.input);
       break;
     case 'loop':

@@ -214,7 +214,8 @@ class WorkflowChecker {
       step.kind !== 'agent' &&
       step.kind !== 'route' &&
       step.kind !== 'vote' &&
-      step.kind !== 'cascade'
+      step.kind !== 'cascade' &&
+      step.kind !== 'consortium'
     ) {
       this.push('SPEC_FIELD_NOT_APPLICABLE', [...path, 'timeoutMs'], {
         message: `timeoutMs does not apply to a ${step.kind} step`,
@@ -277,6 +278,17 @@ class WorkflowChecker {
           this.checkSchema(step.output.schema, [...path, 'output', 'schema']);
         // The voting core's own rule check (maxSamples ≥ k, regex, flags), at this step's path.
         this.issues.push(...validateVote(step, path));
+        break;
+      case 'consortium':
+        this.checkTemplate(step.input, [...path, 'input'], own);
+        if (step.output !== undefined)
+          this.checkSchema(step.output.schema, [...path, 'output', 'schema']);
+        if (step.minDrafts > step.drafters.length)
+          this.push('SPEC_OUT_OF_RANGE', [...path, 'minDrafts'], {
+            message: `minDrafts is ${step.minDrafts} but only ${step.drafters.length} models draft`,
+            value: step.minDrafts,
+            expected: `at most ${step.drafters.length} (the number of drafters)`,
+          });
         break;
       case 'cascade':
         this.checkTemplate(step.input, [...path, 'input'], own);

@@ -701,6 +701,10 @@ export class Runtime {
               this.models.names(),
             );
       }
+      if (step.kind === 'consortium') {
+        for (const [model, at] of modelsOfStep(step, path, undefined))
+          if (!this.models.get(model)) throw new ModelNotFoundError(model, at, this.models.names());
+      }
       if (step.kind === 'cascade') {
         step.stages.forEach((stage, index) => {
           const at = `${path}.stages[${index}]`;
@@ -855,6 +859,11 @@ function modelsOfStep(
     case 'vote':
     case 'route':
       return [[step.model ?? 'default', `${path}.model`]];
+    case 'consortium':
+      return [
+        ...step.drafters.map((name, i): [string, string] => [name, `${path}.drafters[${i}]`]),
+        [step.merge.model, `${path}.merge.model`],
+      ];
     case 'cascade':
       return step.stages.flatMap((stage, index) => {
         const at = `${path}.stages[${index}]`;

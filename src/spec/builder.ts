@@ -126,6 +126,26 @@ export interface CascadeConfig<
   budget?: BudgetInput;
 }
 
+export interface ConsortiumConfig<
+  I,
+  Ids extends string,
+  Own extends string,
+  V extends string,
+> extends CommonConfig<I, Ids, Own, V> {
+  /** Prompt file path, relative to the spec root. */
+  prompt: string;
+  input?: Template<I, Ids, V>;
+  output?: { schema: JsonObject };
+  temperature?: number;
+  maxTokens?: number;
+  /** The models that draft, in parallel (at least two). */
+  drafters: readonly string[];
+  minDrafts?: number;
+  /** The consolidating model. */
+  merge: { model: string };
+  budget?: BudgetInput;
+}
+
 export interface ApprovalConfig<
   I,
   Ids extends string,
@@ -342,6 +362,41 @@ export class WorkflowBuilder<
         budget: definedOnly(budget),
         tags: tags ? [...tags] : undefined,
         costTier,
+      },
+      common,
+    );
+  }
+
+  /** Several models draft in parallel; a consolidating model merges the drafts. */
+  consortium<const Id extends string>(
+    id: NewId<Id, Outer | Own>,
+    config: ConsortiumConfig<I, Outer | Own, Own, V>,
+  ): WorkflowBuilder<I, Outer, Own | Id, V, Root> {
+    const {
+      prompt,
+      input,
+      output,
+      temperature,
+      maxTokens,
+      drafters,
+      minDrafts,
+      merge,
+      budget,
+      ...common
+    } = config;
+    return this.add<WorkflowBuilder<I, Outer, Own | Id, V, Root>>(
+      {
+        id,
+        kind: 'consortium',
+        prompt,
+        input: this.template(input),
+        output,
+        temperature,
+        maxTokens,
+        drafters: [...drafters],
+        minDrafts,
+        merge: { model: merge.model },
+        budget: definedOnly(budget),
       },
       common,
     );

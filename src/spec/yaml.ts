@@ -199,7 +199,12 @@ class Loader {
     const found: Array<{ step: StepSpec; path: PathSegment[] }> = [];
     forEachStep(steps, prefix, (step, at) => found.push({ step, path: at }));
     for (const { step, path: at } of found) {
-      if (step.kind === 'agent' || step.kind === 'vote' || step.kind === 'cascade')
+      if (
+        step.kind === 'agent' ||
+        step.kind === 'vote' ||
+        step.kind === 'cascade' ||
+        step.kind === 'consortium'
+      )
         await this.resolvePrompt(step, at, owner);
       if (step.kind === 'workflow' && looksLikeFile(step.workflow))
         await this.resolveChild(step, at, owner, chain);
@@ -207,7 +212,7 @@ class Loader {
   }
 
   private async resolvePrompt(
-    step: StepSpec & { kind: 'agent' | 'vote' | 'cascade' },
+    step: StepSpec & { kind: 'agent' | 'vote' | 'cascade' | 'consortium' },
     at: PathSegment[],
     owner: LoadedFile,
   ): Promise<void> {

@@ -8,6 +8,7 @@ import { SwitchyardError } from '../../src/core/errors.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { ModelRegistry } from '../../src/providers/registry.js';
 import { Runtime } from '../../src/runtime/runtime.js';
+import { workflow as build } from '../../src/spec/builder.js';
 import { defineCascadeScorer, type VoteFunctionDefinition } from '../../src/voting/functions.js';
 import { expectVerified, ofType, sequentialIds, stepEnd, workflow } from './harness.js';
 import { VirtualClock } from '../support/virtual-clock.js';
@@ -291,5 +292,38 @@ describe('cascade step', () => {
       { path: 'ask', model: 'expensive', phase: 'before-call', budget: 'step', exceeded: 'usd' },
     ]);
     await expectVerified(runtime, outcome.runId);
+  });
+
+  it('is written the same way with the TypeScript builder, budget included', () => {
+    const stages = [
+      { model: 'cheap', fallbacks: ['backup'], scorer: { kind: 'agreement' as const, samples: 3 } },
+      { model: 'expensive' },
+    ];
+    const built = build('cascading')
+      .budget({ usd: 0.5 })
+      .cascade('ask', {
+        prompt: 'q.md',
+        input: { q: '$.input.q' },
+        output: OUTPUT,
+        stages,
+        budget: { tokens: 1000 },
+      })
+      .build();
+    const raw = workflow({
+      name: 'cascading',
+      budget: { usd: 0.5 },
+      steps: [
+        {
+          id: 'ask',
+          kind: 'cascade',
+          prompt: 'q.md',
+          input: { q: '$.input.q' },
+          output: OUTPUT,
+          stages,
+          budget: { tokens: 1000 },
+        },
+      ],
+    });
+    expect(built).toEqual(raw);
   });
 });
