@@ -11,6 +11,7 @@ import { connectMcpServers, type McpServers } from '../runtime/mcp.js';
 import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
+import { promptHistory, renderPromptHistory } from '../runtime/prompts.js';
 import { registerBenchCascade } from './bench-cascade.js';
 import { registerBenchShr } from './bench-shr.js';
 import { hanoiVoteParser } from '../voting/hanoi/trajectory.js';
@@ -562,6 +563,24 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
           return report.status === 'completed' && report.check.ok ? EXIT.ok : EXIT.runFailed;
         },
       ),
+    );
+
+  program
+    .command('prompts')
+    .description('prompt files and their versions')
+    .command('list')
+    .description(
+      'every prompt file the runs in the store used: its versions (content hashes) and which runs used each',
+    )
+    .action(
+      run(async (s) => {
+        const history = await promptHistory(await s.store(s.config()));
+        s.print(
+          () => renderPromptHistory(history),
+          () => history,
+        );
+        return EXIT.ok;
+      }),
     );
 
   registerBenchShr(program);

@@ -34,7 +34,8 @@ import {
 import { backoffDelay } from './backoff.js';
 import { parseModelOutput } from './model-output.js';
 import { planWorkflow, type PlannedBlock, type PlannedStep, type WorkflowPlan } from './plan.js';
-import { checkPrompt } from './prompt.js';
+import { checkPrompt, renderPrompt } from './prompt.js';
+import { parsePromptFile, type PromptFrontMatter } from '../core/prompt-file.js';
 import { readRouteAnswer, routeQuestion } from './route-model.js';
 import {
   evaluateExpression,
@@ -493,7 +494,7 @@ export class RunEngine {
           this.enqueue(() => this.routeModelAnswered(node, text));
           return;
         }
-        const parsed = parseModelOutput(node.step.spec as AgentStepSpec, event.text);
+        const parsed = parseModelOutput(this.agentOutput(node), event.text);
         this.enqueue(() =>
           parsed.ok
             ? this.settle(node, 'completed', parsed.value, null, false)
@@ -745,9 +746,11 @@ export class RunEngine {
       input: node.input,
       temperature: spec.temperature,
     };
-    if (spec.output) request.outputSchema = spec.output.schema;
+    const output = this.agentOutput(node).output;
+    if (output) request.outputSchema = output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
-    const model = spec.model ?? this.routeAgent(node, spec, rendered.text);
+    const hint = promptHints(template)?.model;
+    const model = spec.model ?? hint ?? this.routeAgent(node, spec, rendered.text);
     if (typeof model !== 'string') return this.failStep(node, model);
     const refused = this.gate(node, node.path, node.attempt, model, request);
     if (refused) return this.failStep(node, refused);
@@ -1392,6 +1395,14 @@ export class RunEngine {
       stage: action.stage,
       role: action.role,
     });
+  }
+
+  /** An agent step's output check: its own schema, else its prompt file's (front matter). */
+  private agentOutput(node: StepNode): AgentStepSpec {
+    const spec = node.step.spec as AgentStepSpec;
+    if (spec.output) return spec;
+    const schema = promptHints(this.start.prompts[spec.prompt] ?? '')?.output;
+    return schema ? { ...spec, output: schema } : spec;
   }
 
   /**
@@ -2068,6 +2079,12 @@ function isChild(decision: Decision, childRunId: string): boolean {
 
 export function idempotencyKey(runId: string, path: string, attempt: number): string {
   return sha256Hex(`${runId}\u0000${path}\u0000${attempt}`).slice(0, 32);
+}
+
+/** A prompt file's front matter, or null (none, or unusable: rendering reports that). */
+function promptHints(file: string): PromptFrontMatter | null {
+  const parsed = parsePromptFile(file);
+  return parsed.ok ? parsed.frontMatter : null;
 }
 
 /** A router decision as a journal event of the route step at `path`. */

@@ -1,6 +1,7 @@
 import type { ModelCallRequest } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import { isJsonObject, type JsonValue } from '../core/json.js';
+import { parsePromptFile } from '../core/prompt-file.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*)\s*\}\}/g;
 
@@ -13,11 +14,22 @@ interface CompiledTemplate {
 }
 
 /** Templates are few per process and rendered once per model call: each is parsed once. */
-const compiledTemplates = new Map<string, CompiledTemplate>();
+const compiledTemplates = new Map<string, CompiledTemplate | { error: string }>();
 
-function compile(template: string): CompiledTemplate {
-  let compiled = compiledTemplates.get(template);
+/**
+ * A prompt file's body split at its placeholders. Its front matter (core/prompt-file.ts) is
+ * metadata, never sent to the model: the body after it is the template.
+ */
+function compile(file: string): CompiledTemplate | { error: string } {
+  let compiled = compiledTemplates.get(file);
   if (compiled) return compiled;
+  const parsed = parsePromptFile(file);
+  if (!parsed.ok) {
+    const error = { error: `prompt front matter (line ${parsed.line}): ${parsed.message}` };
+    compiledTemplates.set(file, error);
+    return error;
+  }
+  const template = parsed.body;
   compiled = { literals: [], placeholders: [] };
   let last = 0;
   for (const match of template.matchAll(PLACEHOLDER)) {
@@ -30,7 +42,7 @@ function compile(template: string): CompiledTemplate {
     last = match.index + match[0].length;
   }
   compiled.literals.push(template.slice(last));
-  compiledTemplates.set(template, compiled);
+  compiledTemplates.set(file, compiled);
   return compiled;
 }
 
@@ -53,7 +65,9 @@ function missingMessage(missing: readonly string[]): string {
  * string: a prompt silently missing its data is the hardest agent bug to find.
  */
 export function renderPrompt(template: string, input: JsonValue): RenderResult {
-  const { literals, placeholders } = compile(template);
+  const compiled = compile(template);
+  if ('error' in compiled) return { ok: false, message: compiled.error };
+  const { literals, placeholders } = compiled;
   let text = literals[0] as string;
   const missing: string[] = [];
   for (let i = 0; i < placeholders.length; i++) {
@@ -71,8 +85,10 @@ export function renderPrompt(template: string, input: JsonValue): RenderResult {
  * against its template before any call, and the driver renders for the call itself.
  */
 export function checkPrompt(template: string, input: JsonValue): string | null {
+  const compiled = compile(template);
+  if ('error' in compiled) return compiled.error;
   const missing: string[] = [];
-  for (const placeholder of compile(template).placeholders)
+  for (const placeholder of compiled.placeholders)
     if (lookup(input, placeholder.parts) === undefined) missing.push(placeholder.name);
   return missing.length > 0 ? missingMessage(missing) : null;
 }

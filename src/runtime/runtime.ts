@@ -12,6 +12,7 @@ import type {
   WorldEvent,
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
+import { parsePromptFile } from '../core/prompt-file.js';
 import { encodeEvent } from '../core/journal-codec.js';
 import { assertJson, canonicalCopy, canonicalJson, type JsonValue } from '../core/json.js';
 import {
@@ -163,7 +164,9 @@ export class Runtime {
     // is serialised once, for its hash and for its copy.
     const specText = canonicalJson(spec as unknown as JsonValue);
     const voteFunctions = this.voteFunctionsFor(spec);
-    const models = this.modelsFor(spec);
+    for (const [name, at] of promptModelHints(spec, prompts))
+      if (!this.models.get(name)) throw new ModelNotFoundError(name, at, this.models.names());
+    const models = this.modelsFor(spec, prompts);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
@@ -592,13 +595,22 @@ export class Runtime {
    * sets none): budget checks price a call's worst case from this record, so replay needs no config.
    * A model with no price under a budget in USD fails the start (BUDGET_MODEL_UNPRICED).
    */
-  private modelsFor(spec: WorkflowSpec): Record<string, ModelInfo> | undefined {
+  private modelsFor(
+    spec: WorkflowSpec,
+    prompts: Record<string, string>,
+  ): Record<string, ModelInfo> | undefined {
     const own = [...allSteps(spec)].filter(({ path }) => !path.includes(':'));
     if (spec.budget === undefined && !own.some(({ step }) => 'budget' in step && step.budget))
       return undefined;
     const models: Record<string, ModelInfo> = {};
+    const hints = new Map(promptModelHints(spec, prompts).map(([name, at]) => [at, name]));
     for (const { step, path } of own) {
-      for (const [name, at] of modelsOfStep(step, path, spec.routing)) {
+      const hinted = hints.get(`${path}.prompt`);
+      const names =
+        hinted === undefined
+          ? modelsOfStep(step, path, spec.routing)
+          : [[hinted, `${path}.prompt`] as [string, string]];
+      for (const [name, at] of names) {
         const provider = this.models.get(name);
         if (!provider) throw new ModelNotFoundError(name, at, this.models.names());
         const info = modelInfo(provider);
@@ -839,6 +851,22 @@ function checkInput(spec: WorkflowSpec, input: unknown): void {
   const detail = result.errors[result.errors.length - 1];
   const where = (detail?.instanceLocation ?? '#').replace(/^#/, '$input').replace(/\//g, '.');
   throw new InputInvalidError(where, detail?.error ?? 'does not match the input schema');
+}
+
+/** Agent steps that name no model and whose prompt file's front matter hints one. */
+function promptModelHints(
+  spec: WorkflowSpec,
+  prompts: Record<string, string>,
+): Array<[string, string]> {
+  const hints: Array<[string, string]> = [];
+  for (const { step, path } of allSteps(spec)) {
+    if (step.kind !== 'agent' || step.model !== undefined) continue;
+    const file = prompts[step.prompt];
+    const parsed = file === undefined ? undefined : parsePromptFile(file);
+    if (parsed?.ok && parsed.frontMatter?.model !== undefined)
+      hints.push([parsed.frontMatter.model, `${path}.prompt`]);
+  }
+  return hints;
 }
 
 /** The models a step calls, each with the spec field that names it. */

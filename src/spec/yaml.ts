@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parsePromptFile } from '../core/prompt-file.js';
 import type { StepSpec, WorkflowSpec } from '../core/spec.js';
 import {
   formatPath,
@@ -248,6 +249,19 @@ class Loader {
     }
     // A symlink inside the root may point anywhere; what counts is where the bytes come from.
     if (!(await isReallyInside(this.root, file))) return escapes();
+    const front = parsePromptFile(read.text);
+    if (!front.ok)
+      return this.fail(
+        owner,
+        where,
+        'SPEC_PROMPT_FRONT_MATTER',
+        `${this.shown(file)}:${front.line}: ${front.message}`,
+        step.prompt,
+        {
+          expected:
+            'YAML between --- lines at the top of the prompt file, with version, description, model or output.schema',
+        },
+      );
     const key = rootKey(this.root, file);
     this.prompts.set(key, read.text);
     step.prompt = key;
