@@ -752,7 +752,7 @@ export class RunEngine {
     const hint = promptHints(template)?.model;
     const model = spec.model ?? hint ?? this.routeAgent(node, spec, rendered.text);
     if (typeof model !== 'string') return this.failStep(node, model);
-    const refused = this.gate(node, node.path, node.attempt, model, request);
+    const refused = this.gate(node, node.path, node.attempt, model, request, rendered.text);
     if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
@@ -1050,7 +1050,7 @@ export class RunEngine {
       temperature: 0,
       outputSchema: question.outputSchema,
     };
-    const refused = this.gate(node, node.path, node.attempt, model, request);
+    const refused = this.gate(node, node.path, node.attempt, model, request, question.prompt);
     if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
@@ -1180,7 +1180,14 @@ export class RunEngine {
       temperature: sample.temperature,
     };
     const key = sampleKey(node.path, sample.index);
-    const refused = this.gate(node, key, node.attempt, spec.model ?? 'default', request);
+    const refused = this.gate(
+      node,
+      key,
+      node.attempt,
+      spec.model ?? 'default',
+      request,
+      prompt.text,
+    );
     if (refused) return refused;
     const decision: Decision = {
       at: this.at,
@@ -1368,21 +1375,19 @@ export class RunEngine {
     if (action.kind === 'fail') return this.failStep(node, action.failure);
     const spec = node.step.spec as CascadeStepSpec;
     node.attempt += 1;
-    const request: Record<string, JsonValue> = {
-      prompt: action.prompt,
-      temperature: action.temperature,
-    };
+    // An answer or a check sample journals the template's variables (the driver renders it, as
+    // for an agent step); the judge's question is built in code and journaled as it is.
+    const judge = action.role === 'judge';
+    const request: Record<string, JsonValue> = judge
+      ? { prompt: action.prompt, temperature: action.temperature }
+      : { input: node.input, temperature: action.temperature };
     if (action.outputSchema !== undefined) request.outputSchema = action.outputSchema;
     if (action.maxTokens !== undefined) request.maxTokens = action.maxTokens;
-    const refused = this.gate(node, node.path, node.attempt, action.model, request);
+    const refused = this.gate(node, node.path, node.attempt, action.model, request, action.prompt);
     if (refused) return this.failStep(node, refused);
-    let promptHash: string;
-    if (action.role === 'judge') promptHash = sha256Hex(action.prompt);
-    else {
-      promptHash =
-        this.promptHashes.get(spec.prompt) ?? sha256Hex(this.start.prompts[spec.prompt] ?? '');
-      this.promptHashes.set(spec.prompt, promptHash);
-    }
+    const promptHash = judge
+      ? sha256Hex(action.prompt)
+      : this.promptHash(spec.prompt, this.start.prompts[spec.prompt] ?? '');
     this.wait(node, 'model', {
       type: 'model-call-start',
       at: this.at,
@@ -1473,13 +1478,13 @@ export class RunEngine {
       node.attempt += 1;
       draft.attempt = node.attempt;
       const request: Record<string, JsonValue> = {
-        prompt: prompt.text,
+        input: node.input,
         temperature: spec.temperature,
       };
       if (spec.output) request.outputSchema = spec.output.schema;
       if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
       const key = sampleKey(node.path, index);
-      const refused = this.gate(node, key, node.attempt, draft.model, request);
+      const refused = this.gate(node, key, node.attempt, draft.model, request, prompt.text);
       if (refused) return this.failStep(node, refused);
       draft.waiting = 'model';
       const decision: Decision = {
@@ -1510,7 +1515,7 @@ export class RunEngine {
       };
     const rendered = renderPrompt(template, node.input);
     if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
-    return { text: rendered.text, hash: sha256Hex(template) };
+    return { text: rendered.text, hash: this.promptHash(spec.prompt, template) };
   }
 
   private deliverDraft(
@@ -1552,7 +1557,7 @@ export class RunEngine {
     if (spec.output) request.outputSchema = spec.output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
     node.attempt += 1;
-    const refused = this.gate(node, node.path, node.attempt, spec.merge.model, request);
+    const refused = this.gate(node, node.path, node.attempt, spec.merge.model, request, text);
     if (refused) return this.failStep(node, refused);
     this.wait(node, 'model', {
       type: 'model-call-start',
@@ -1613,6 +1618,8 @@ export class RunEngine {
     attempt: number,
     model: string,
     request: Record<string, JsonValue>,
+    /** The rendered prompt (the journaled request may hold only its variables). */
+    prompt: string,
   ): Failure | null {
     const spec = node.step.spec;
     if (!this.plan.spec.budget && !('budget' in spec && spec.budget !== undefined)) return null;
@@ -1620,7 +1627,6 @@ export class RunEngine {
     const scopes = this.scopes(node, ledger, key);
     const max = typeof request.maxTokens === 'number' ? request.maxTokens : undefined;
     const price = this.start.models?.[model]?.price;
-    const prompt = typeof request.prompt === 'string' ? request.prompt : '';
     const result = gateCall(scopes, price, prompt, max);
     if (!result.ok) {
       this.emit(escalationEvent(result.refusal, this.at, node.path, model, 'before-call'));
