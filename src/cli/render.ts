@@ -55,8 +55,9 @@ export function renderSummary(view: RunView): string {
   for (const step of view.steps) counts.set(step.status, (counts.get(step.status) ?? 0) + 1);
   const steps = [...counts.entries()].map(([status, n]) => `${n} ${status}`).join(', ');
   const duration = view.endedAt === undefined ? '' : ` in ${view.endedAt - view.startedAt} ms`;
+  const cost = view.costUsd > 0 ? `, $${view.costUsd.toPrecision(3)}` : '';
   const models = view.modelCalls
-    ? `, ${view.modelCalls} model calls${view.simulatedModelCalls ? ` (${view.simulatedModelCalls} simulated)` : ''}`
+    ? `, ${view.modelCalls} model calls${view.simulatedModelCalls ? ` (${view.simulatedModelCalls} simulated)` : ''}${cost}`
     : '';
   return dim(
     `journal: ${view.events} events, steps: ${steps || 'none'}, ${view.toolCalls} tool calls${models}, ${view.retries} retries${duration}`,

@@ -63,6 +63,8 @@ export interface RunView {
   modelCalls: number;
   simulatedModelCalls: number;
   tokens: { input: number; output: number };
+  /** The journaled cost of the model calls that carry one (the metered seam's `costUsd`). */
+  costUsd: number;
   retries: number;
   pending: Array<{ path: string; kind: 'approval' | 'outcome-unknown'; message: string }>;
   /** Route steps, in the order they started. */
@@ -90,6 +92,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
     modelCalls: 0,
     simulatedModelCalls: 0,
     tokens: { input: 0, output: 0 },
+    costUsd: 0,
     retries: 0,
     pending: [],
     routes: [],
@@ -241,6 +244,7 @@ export function viewRun(run: RunRecord, events: readonly JournalEvent[]): RunVie
         if (event.simulated) view.simulatedModelCalls += 1;
         view.tokens.input += event.usage.inputTokens;
         view.tokens.output += event.usage.outputTokens;
+        view.costUsd += event.costUsd ?? 0;
         break;
       case 'timer-start':
         view.retries += 1;

@@ -457,7 +457,8 @@ function costOfRun(
     if (event.type === 'model-call-start') names.set(`${event.path}#${event.attempt}`, event.model);
     if (event.type !== 'model-call-end') continue;
     const name = names.get(`${event.path}#${event.attempt}`) ?? event.model;
-    const cost = costOf(name, event.model, event.usage);
+    // The metered seam journals each call's cost; older journals are priced from the config.
+    const cost = event.costUsd ?? costOf(name, event.model, event.usage);
     if (cost === undefined) unpricedModelCalls += 1;
     else costUsd += cost;
   }

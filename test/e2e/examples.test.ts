@@ -165,4 +165,42 @@ describe('examples run through the CLI', () => {
     expect(show.body.steps.find((s) => s.path === 'total')?.status).toBe('completed');
     expect(show.body.steps.some((s) => s.path.startsWith('charge/') && s.attempts > 1)).toBe(true);
   });
+
+  it('models: a routed agent, a cascade and a consortium under a budget, every call metered and replayable', () => {
+    const run = cliJson<Outcome>([
+      'run',
+      'examples/models/models.yaml',
+      '--input',
+      '{"expression":"12 + 3 * 4 - 5 * 2 + 7 - 1"}',
+      store,
+    ]);
+    expect(run.status).toBe(0);
+    // 12 + 12 - 10 + 7 - 1
+    expect(run.body.output).toEqual({ routed: 20, cascaded: 20, council: 20 });
+    const events = cliJson<Array<Record<string, unknown>>>([
+      'runs',
+      'events',
+      run.body.runId,
+      store,
+    ]);
+    const of = (type: string) => events.body.filter((event) => event.type === type);
+    // Five operators: the routing table's regex signal sends the agent step to the expensive model.
+    expect(of('model-route')).toMatchObject([
+      { path: 'routed', decision: 'hard', model: 'expensive', signals: ['hard'] },
+    ]);
+    expect(of('cascade-decided').length).toBeGreaterThan(0);
+    expect(of('model-call-start').filter((e) => e.role === 'draft')).toHaveLength(2);
+    for (const end of of('model-call-end')) {
+      expect(end.simulated).toBe(true);
+      expect(end.finishReason).toBe('stop');
+      expect(typeof end.costUsd).toBe('number');
+    }
+    expect(events.body[0]).toMatchObject({
+      models: {
+        cheap: { price: { inputPerMTok: 0.15 } },
+        expensive: { price: { inputPerMTok: 10 } },
+      },
+    });
+    verified(run.body.runId);
+  });
 });
