@@ -91,6 +91,8 @@ export interface ModelCallEndEvent extends EventBase {
   finishReason?: string;
   /** USD, priced by the metered seam from the usage and the model's price; absent when unpriced. */
   costUsd?: number;
+  /** The tool calls the model asked for, when its request offered tools (none is executed). */
+  toolCalls?: Array<{ id: string; name: string; input: JsonValue }>;
 }
 export interface ModelCallErrorEvent extends EventBase {
   type: 'model-call-error';

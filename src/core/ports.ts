@@ -160,6 +160,24 @@ export interface ModelRequest {
    * by them, e.g. correlated mistakes within a step); real providers ignore it.
    */
   sample?: { step: string; index: number };
+  /** Tools the model may ask to call; the calls come back in `toolCalls`, none is executed. */
+  tools?: ModelTool[];
+  /** auto (default): the model decides; required: it must call one; none: it may not. */
+  toolChoice?: 'auto' | 'required' | 'none';
+}
+
+/** A tool the model may ask to call (docs/models.md#tool-calls): its input as a JSON Schema. */
+export interface ModelTool {
+  name: string;
+  description?: string;
+  inputSchema: JsonValue;
+}
+
+/** A call the model asked for: the provider's call id, the tool's name and its parsed input. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  input: JsonValue;
 }
 
 export interface ModelResponse {
@@ -171,6 +189,8 @@ export interface ModelResponse {
   finishReason?: string;
   /** What the call cost in USD, when the model has a price (the metered seam fills it in). */
   costUsd?: number;
+  /** The tool calls the model asked for (finish reason `tool-calls`), when the request had tools. */
+  toolCalls?: ModelToolCall[];
 }
 
 export interface ModelProvider {

@@ -1,6 +1,12 @@
 import type * as Ai from 'ai';
 import { isJsonObject, type JsonValue } from '../core/json.js';
-import type { ModelProvider, ModelRequest, ModelResponse } from '../core/ports.js';
+import type {
+  ModelProvider,
+  ModelRequest,
+  ModelResponse,
+  ModelTool,
+  ModelToolCall,
+} from '../core/ports.js';
 import { ProviderError, type ProviderErrorCode } from './errors.js';
 import { lookupPrice, priceOf, type Price } from './prices.js';
 import {
@@ -192,6 +198,12 @@ export class AiSdkModel implements ModelProvider {
       ...(request.outputSchema === undefined
         ? {}
         : { output: structuredOutput(ai, request.outputSchema) }),
+      ...(request.tools === undefined || request.tools.length === 0
+        ? {}
+        : {
+            tools: toolSet(ai, request.tools),
+            ...(request.toolChoice === undefined ? {} : { toolChoice: request.toolChoice }),
+          }),
       ...(this.options.providerOptions
         ? { providerOptions: this.options.providerOptions as Ai.ProviderMetadata }
         : {}),
@@ -212,6 +224,7 @@ export class AiSdkModel implements ModelProvider {
         result.finishReason,
         result.response.modelId,
         request,
+        result.toolCalls.map(toolCallOf),
       );
     } catch (error) {
       // With an output schema the SDK parses the text and throws when it is not JSON. Whether the
@@ -244,8 +257,12 @@ export class AiSdkModel implements ModelProvider {
     let usage: Ai.LanguageModelUsage | undefined;
     let finishReason = 'other';
     let modelId: string | undefined;
+    const toolCalls: ModelToolCall[] = [];
     for await (const part of result.fullStream) {
       switch (part.type) {
+        case 'tool-call':
+          toolCalls.push(toolCallOf(part));
+          break;
         case 'text-delta':
           text += part.text;
           onChunk?.({ model: this.name, text: part.text, attempt });
@@ -268,7 +285,7 @@ export class AiSdkModel implements ModelProvider {
           break;
       }
     }
-    return this.response(text, usage, finishReason, modelId, request);
+    return this.response(text, usage, finishReason, modelId, request, toolCalls);
   }
 
   private response(
@@ -277,6 +294,7 @@ export class AiSdkModel implements ModelProvider {
     finishReason: string,
     modelId: string | undefined,
     request: ModelRequest,
+    toolCalls: ModelToolCall[] = [],
   ): Omit<AiSdkModelResponse, 'attempts'> {
     let output: JsonValue | undefined;
     if (request.outputSchema !== undefined) {
@@ -292,6 +310,7 @@ export class AiSdkModel implements ModelProvider {
       usage: { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
       finishReason,
       ...(output === undefined ? {} : { output }),
+      ...(toolCalls.length === 0 ? {} : { toolCalls }),
     };
   }
 
@@ -384,6 +403,24 @@ function abortedBy(signal: AbortSignal, reason?: unknown): boolean {
  * anything else asks for JSON without a schema, since providers accept only object roots. The SDK
  * does not validate against it (jsonSchema() without `validate`); the engine does.
  */
+/**
+ * The request's tools as an AI SDK tool set: described by their JSON Schema and given no `execute`,
+ * so the SDK hands the model's calls back instead of running anything (the engine owns effects).
+ */
+function toolSet(ai: typeof Ai, tools: readonly ModelTool[]): Ai.ToolSet {
+  const set: Ai.ToolSet = {};
+  for (const spec of tools)
+    set[spec.name] = ai.tool({
+      ...(spec.description === undefined ? {} : { description: spec.description }),
+      inputSchema: ai.jsonSchema(spec.inputSchema as Parameters<typeof Ai.jsonSchema>[0]),
+    });
+  return set;
+}
+
+function toolCallOf(call: { toolCallId: string; toolName: string; input: unknown }): ModelToolCall {
+  return { id: call.toolCallId, name: call.toolName, input: (call.input ?? null) as JsonValue };
+}
+
 function structuredOutput(ai: typeof Ai, schema: JsonValue) {
   const objectRoot =
     isJsonObject(schema) &&

@@ -29,6 +29,7 @@ export function meter(response: ModelResponse, price: Price | undefined): ModelR
     ...(response.simulated ? { simulated: true } : {}),
     ...(response.finishReason === undefined ? {} : { finishReason: response.finishReason }),
     ...(costUsd === undefined ? {} : { costUsd }),
+    ...(response.toolCalls === undefined ? {} : { toolCalls: response.toolCalls }),
   };
 }
 

@@ -495,6 +495,7 @@ export class RunDriver {
         ...sample,
         ...(response.simulated ? { simulated: true } : {}),
         text: response.text,
+        ...(response.toolCalls === undefined ? {} : { toolCalls: response.toolCalls }),
         type: 'model-call-end',
         usage: response.usage,
       });

@@ -279,4 +279,40 @@ describe('Anthropic messages over loopback', () => {
     expect(error.code).toBe('MODEL_ABORTED');
     expect(chunks.length).toBeLessThan(10);
   });
+
+  it('tool calls: sends tools with input_schema and maps a tool_use block to a tool call', async () => {
+    server.script = [
+      {
+        status: 200,
+        json: anthropic.message(
+          [{ type: 'tool_use', id: 'toolu_loopback1', name: 'lookup', input: { city: 'Oslo' } }],
+          { input_tokens: 30, output_tokens: 12 },
+          'tool_use',
+        ),
+      },
+    ];
+    const response = await model().generate(
+      {
+        ...request,
+        tools: [
+          {
+            name: 'lookup',
+            inputSchema: {
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            },
+          },
+        ],
+      },
+      new AbortController().signal,
+    );
+    expect(server.requests[0]?.body).toMatchObject({
+      tools: [{ name: 'lookup', input_schema: { properties: { city: { type: 'string' } } } }],
+    });
+    expect(response.finishReason).toBe('tool-calls');
+    expect(response.toolCalls).toEqual([
+      { id: 'toolu_loopback1', name: 'lookup', input: { city: 'Oslo' } },
+    ]);
+  });
 });

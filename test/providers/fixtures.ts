@@ -67,6 +67,28 @@ export const openai = {
   error(message: string, type: string, code: string | null = null, param: string | null = null) {
     return { error: { message, type, param, code } };
   },
+
+  /** An assistant message that calls one function tool (`finish_reason: tool_calls`). */
+  toolCall(name: string, args: string, id = 'call_loopback1') {
+    const base = openai.completion('');
+    return {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            annotations: [],
+            tool_calls: [{ id, type: 'function', function: { name, arguments: args } }],
+          },
+          logprobs: null,
+          finish_reason: 'tool_calls',
+        },
+      ],
+    };
+  },
 };
 
 export const anthropic = {

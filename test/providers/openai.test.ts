@@ -8,7 +8,7 @@ import {
 } from '../../src/providers/ai-sdk.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import { openai } from './fixtures.js';
-import { loopbackOnlyFetch, startLoopback, type Loopback } from './loopback.js';
+import { loopbackOnlyFetch, sse, startLoopback, type Loopback } from './loopback.js';
 
 let server: Loopback;
 beforeAll(async () => {
@@ -417,5 +417,88 @@ describe('OpenAI chat completions over loopback', () => {
     server.script = [{ status: 200, json: openai.completion('ok') }];
     await model({ headers: { 'OpenAI-Project': 'proj_loopback' } }).generate(request, signal());
     expect(server.requests[0]?.headers['openai-project']).toBe('proj_loopback');
+  });
+
+  it('tool calls: offers the tools as functions and returns the calls the model asked for, unexecuted', async () => {
+    server.script = [{ status: 200, json: openai.toolCall('lookup', '{"city":"Paris"}') }];
+    const response = await model().generate(
+      {
+        ...request,
+        tools: [
+          {
+            name: 'lookup',
+            description: 'Weather by city',
+            inputSchema: {
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            },
+          },
+        ],
+        toolChoice: 'required',
+      },
+      signal(),
+    );
+    expect(server.requests[0]?.body).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'lookup',
+            description: 'Weather by city',
+            parameters: { properties: { city: { type: 'string' } }, required: ['city'] },
+          },
+        },
+      ],
+      tool_choice: 'required',
+    });
+    expect(response.finishReason).toBe('tool-calls');
+    expect(response.toolCalls).toEqual([
+      { id: 'call_loopback1', name: 'lookup', input: { city: 'Paris' } },
+    ]);
+  });
+
+  it('tool calls while streaming: the call’s name and argument pieces are put back together', async () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      sse({
+        id: 'chatcmpl-loopback3',
+        object: 'chat.completion.chunk',
+        created: 1_760_000_000,
+        model: 'gpt-4o-mini-2024-07-18',
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      });
+    const call = (fn: Record<string, unknown>, first: boolean) => ({
+      tool_calls: [
+        { index: 0, ...(first ? { id: 'call_s1', type: 'function' } : {}), function: fn },
+      ],
+    });
+    server.script = [
+      {
+        sse: [
+          chunk({ role: 'assistant', content: null }),
+          chunk(call({ name: 'lookup', arguments: '' }, true)),
+          chunk(call({ arguments: '{"city":' }, false)),
+          chunk(call({ arguments: '"Rome"}' }, false)),
+          chunk({}, 'tool_calls'),
+          sse('[DONE]'),
+        ],
+      },
+    ];
+    const response = await model({ stream: true }).generate(
+      {
+        ...request,
+        tools: [
+          {
+            name: 'lookup',
+            inputSchema: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        ],
+      },
+      signal(),
+    );
+    expect(response.finishReason).toBe('tool-calls');
+    expect(response.toolCalls).toEqual([
+      { id: 'call_s1', name: 'lookup', input: { city: 'Rome' } },
+    ]);
   });
 });
