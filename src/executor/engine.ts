@@ -749,11 +749,13 @@ export class RunEngine {
     const output = this.agentOutput(node).output;
     if (output) request.outputSchema = output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
+    // The rendered text only when routing or a budget reads it: the driver renders for the call.
+    const text = lazyText(template, node.input);
     const hint = promptHints(template)?.model;
-    const model = spec.model ?? hint ?? this.routeAgent(node, spec, rendered.text);
+    const model = spec.model ?? hint ?? this.routeAgent(node, spec, text);
     if (typeof model !== 'string') return this.failStep(node, model);
-    const refused = this.gate(node, node.path, node.attempt, model, request, rendered.text);
-    if (refused) return this.failStep(node, refused);
+    const overBudget = this.gate(node, node.path, node.attempt, model, request, text);
+    if (overBudget) return this.failStep(node, overBudget);
     this.wait(node, 'model', {
       type: 'model-call-start',
       at: this.at,
@@ -1139,7 +1141,7 @@ export class RunEngine {
   }
 
   /** The template's hash (checked to render: a placeholder without data fails the step). */
-  private votePrompt(node: StepNode): { text: string; hash: string } | Failure {
+  private votePrompt(node: StepNode): { text: () => string; hash: string } | Failure {
     const spec = node.step.spec as VoteStepSpec;
     const template = this.start.prompts[spec.prompt];
     if (template === undefined)
@@ -1151,7 +1153,7 @@ export class RunEngine {
     const refused = checkPrompt(template, node.input);
     if (refused !== null) return { type: 'prompt-render', message: refused, retryable: false };
     const input = node.input;
-    return { text: () => renderedText(template, input), hash: this.promptHash(spec.prompt, template) };
+    return { text: lazyText(template, input), hash: this.promptHash(spec.prompt, template) };
   }
 
   private promptHash(name: string, template: string): string {
@@ -1166,7 +1168,7 @@ export class RunEngine {
   private callSample(
     node: StepNode,
     sample: PendingSample,
-    prompt: { text: string; hash: string },
+    prompt: { text: () => string; hash: string },
   ): Failure | null {
     const spec = node.step.spec as VoteStepSpec;
     node.attempt += 1;
@@ -1414,9 +1416,10 @@ export class RunEngine {
    * The model of an agent step that names none: 'default' without routing; with it, the routing
    * decision (routing/models.ts), journaled with the signals that fired.
    */
-  private routeAgent(node: StepNode, spec: AgentStepSpec, prompt: string): string | Failure {
+  private routeAgent(node: StepNode, spec: AgentStepSpec, text: () => string): string | Failure {
     const routing = this.plan.spec.routing;
     if (routing === undefined) return 'default';
+    const prompt = text();
     const name = routing.classifier;
     const classify = name === undefined ? undefined : this.options.votes?.classifier?.(name);
     if (name !== undefined && classify === undefined)
@@ -1618,8 +1621,8 @@ export class RunEngine {
     attempt: number,
     model: string,
     request: Record<string, JsonValue>,
-    /** The rendered prompt (the journaled request may hold only its variables). */
-    prompt: string,
+    /** The rendered prompt (the journaled request may hold only its variables), made if needed. */
+    prompt: string | (() => string),
   ): Failure | null {
     const spec = node.step.spec;
     if (!this.plan.spec.budget && !('budget' in spec && spec.budget !== undefined)) return null;
@@ -1627,7 +1630,7 @@ export class RunEngine {
     const scopes = this.scopes(node, ledger, key);
     const max = typeof request.maxTokens === 'number' ? request.maxTokens : undefined;
     const price = this.start.models?.[model]?.price;
-    const result = gateCall(scopes, price, prompt, max);
+    const result = gateCall(scopes, price, typeof prompt === 'string' ? prompt : prompt(), max);
     if (!result.ok) {
       this.emit(escalationEvent(result.refusal, this.at, node.path, model, 'before-call'));
       return budgetFailure(result.refusal, model, 'before-call');
@@ -2085,6 +2088,18 @@ function isChild(decision: Decision, childRunId: string): boolean {
 
 export function idempotencyKey(runId: string, path: string, attempt: number): string {
   return sha256Hex(`${runId}\u0000${path}\u0000${attempt}`).slice(0, 32);
+}
+
+/** The template rendered with `input` on first call (checkPrompt has accepted the pair). */
+function lazyText(template: string, input: JsonValue): () => string {
+  let text: string | undefined;
+  return () => {
+    if (text === undefined) {
+      const rendered = renderPrompt(template, input);
+      text = rendered.ok ? rendered.text : '';
+    }
+    return text;
+  };
 }
 
 /** A prompt file's front matter, or null (none, or unusable: rendering reports that). */
