@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -13,6 +12,7 @@ import { Runtime } from '../runtime/runtime.js';
 import {
   apiAuth,
   EventHub,
+  listen,
   loadWorkflows,
   logLevel,
   openConfiguredStore,
@@ -24,7 +24,6 @@ import {
   statusFor,
   type WorkflowRegistry,
 } from '../server/index.js';
-import { McpServeError } from './errors.js';
 import { buildWorkflowTools, createMcpServer, type McpToolsContext } from './tools.js';
 
 export const DEFAULT_MCP_HOST = '127.0.0.1';
@@ -137,7 +136,7 @@ export async function startMcpServer(options: McpServeOptions): Promise<RunningM
     } else {
       const app = mcpHttpApp(context, workflowTools, token, logger);
       const listener = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false });
-      const address = await listen(listener, host, options.transport.port);
+      const address = await listen(listener, host, options.transport.port, '--http <port>');
       const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
       url = `http://${shown}:${address.port}/mcp`;
       if (token === undefined) {
@@ -241,32 +240,4 @@ function mcpHttpApp(
     ),
   );
   return app;
-}
-
-function listen(
-  server: ReturnType<typeof createAdaptorServer>,
-  host: string,
-  port: number,
-): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(
-        new McpServeError(
-          'SERVER_LISTEN_FAILED',
-          `cannot listen on ${host}:${port}: ${error.code ?? error.message}`,
-          {
-            hint:
-              error.code === 'EADDRINUSE'
-                ? 'another process uses that port: pick another with --http <port>'
-                : 'check --host and the port',
-          },
-        ),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    });
-  });
 }

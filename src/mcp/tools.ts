@@ -374,6 +374,12 @@ class RunTools {
     } finally {
       unsubscribe();
     }
+    // The status can be read as paused or ended before the hub has delivered the batch that made
+    // it so: report what the journal holds past the last progress sent, so none is missed.
+    if (this.progress) {
+      const tail = (await runtime.events(runId)).filter((event) => event.seq >= lastProgress);
+      this.report(tail, lastProgress, (value) => (lastProgress = value));
+    }
     return this.describeRun(runId);
   }
 

@@ -9,6 +9,7 @@ export {
   type ServeOptions,
   type RunningServer,
   // Shared with `switchyard mcp` (src/mcp/), which serves the same runs over MCP.
+  listen,
   logLevel,
   readConfig,
   resolveToken,

@@ -307,10 +307,12 @@ export async function openConfiguredStore(
   return openStore(explicit ?? fromConfig ?? DEFAULT_STORE_URL, { cwd });
 }
 
-function listen(
+/** Listens, or fails with SERVER_LISTEN_FAILED naming the address; `portFlag` is the command's flag. */
+export function listen(
   server: ReturnType<typeof createAdaptorServer>,
   host: string,
   port: number,
+  portFlag = '--port',
 ): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -321,8 +323,8 @@ function listen(
           {
             hint:
               error.code === 'EADDRINUSE'
-                ? 'another process uses that port: pick another with --port'
-                : 'check --host and --port',
+                ? `another process uses that port: pick another with ${portFlag}`
+                : `check --host and ${portFlag}`,
           },
         ),
       );
