@@ -724,24 +724,10 @@ export class RunEngine {
     spec: AgentStepSpec,
     timeoutAt: number | undefined,
   ): void | Promise<void> {
-    const template = this.start.prompts[spec.prompt];
-    if (template === undefined) {
-      return this.failStep(node, {
-        type: 'prompt-missing',
-        message: `prompt ${spec.prompt} was not loaded`,
-        retryable: false,
-      });
-    }
-    // Rendered here only to refuse a prompt missing its data before any call; the journal keeps
-    // the template's hash and the variables (ModelCallRequest), the driver renders for the call.
-    const refused = checkPrompt(template, node.input);
-    if (refused !== null) {
-      return this.failStep(node, {
-        type: 'prompt-render',
-        message: refused,
-        retryable: false,
-      });
-    }
+    // The journal keeps the template's hash and the variables (ModelCallRequest); the driver
+    // renders for the call.
+    const prompt = this.stepPrompt(node, spec.prompt);
+    if ('retryable' in prompt) return this.failStep(node, prompt);
     const request: Record<string, JsonValue> = {
       input: node.input,
       temperature: spec.temperature,
@@ -749,9 +735,9 @@ export class RunEngine {
     const output = this.agentOutput(node).output;
     if (output) request.outputSchema = output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
-    // The rendered text only when routing or a budget reads it: the driver renders for the call.
-    const text = lazyText(template, node.input);
-    const hint = promptHints(template)?.model;
+    // The rendered text only when routing or a budget reads it.
+    const text = prompt.text;
+    const hint = promptHints(prompt.template)?.model;
     const model = spec.model ?? hint ?? this.routeAgent(node, spec, text);
     if (typeof model !== 'string') return this.failStep(node, model);
     const overBudget = this.gate(node, node.path, node.attempt, model, request, text);
@@ -762,7 +748,7 @@ export class RunEngine {
       path: node.path,
       attempt: node.attempt,
       model,
-      promptHash: this.promptHash(spec.prompt, template),
+      promptHash: prompt.hash,
       request,
       ...(timeoutAt === undefined ? {} : { timeoutAt }),
     });
@@ -1123,7 +1109,7 @@ export class RunEngine {
     const run = node.vote as VoteRun;
     const rule = this.voteRule(node); // recomputed after a restore: it is not in the snapshot
     if (isFailure(rule)) return this.failStep(node, rule);
-    const prompt = this.votePrompt(node);
+    const prompt = this.stepPrompt(node, (node.step.spec as VoteStepSpec).prompt);
     if ('retryable' in prompt) return this.failStep(node, prompt);
     for (const request of planBatch(rule, run.state)) {
       const sample: PendingSample = {
@@ -1141,19 +1127,24 @@ export class RunEngine {
   }
 
   /** The template's hash (checked to render: a placeholder without data fails the step). */
-  private votePrompt(node: StepNode): { text: () => string; hash: string } | Failure {
-    const spec = node.step.spec as VoteStepSpec;
-    const template = this.start.prompts[spec.prompt];
+  /**
+   * A model step's prompt file, checked against the step's input before any call (a missing file or
+   * placeholder fails the step): its template, its hash, and its text rendered only if read.
+   */
+  private stepPrompt(
+    node: StepNode,
+    name: string,
+  ): { template: string; text: () => string; hash: string } | Failure {
+    const template = this.start.prompts[name];
     if (template === undefined)
-      return {
-        type: 'prompt-missing',
-        message: `prompt ${spec.prompt} was not loaded`,
-        retryable: false,
-      };
+      return { type: 'prompt-missing', message: `prompt ${name} was not loaded`, retryable: false };
     const refused = checkPrompt(template, node.input);
     if (refused !== null) return { type: 'prompt-render', message: refused, retryable: false };
-    const input = node.input;
-    return { text: lazyText(template, input), hash: this.promptHash(spec.prompt, template) };
+    return {
+      template,
+      text: lazyText(template, node.input),
+      hash: this.promptHash(name, template),
+    };
   }
 
   private promptHash(name: string, template: string): string {
@@ -1297,7 +1288,7 @@ export class RunEngine {
 
   private retrySample(node: StepNode, sample: PendingSample): void | Promise<void> {
     if (node.state !== 'running') return;
-    const prompt = this.votePrompt(node);
+    const prompt = this.stepPrompt(node, (node.step.spec as VoteStepSpec).prompt);
     if ('retryable' in prompt) return this.failStep(node, prompt);
     const refused = this.callSample(node, sample, prompt);
     if (refused) return this.failStep(node, refused);
@@ -1334,18 +1325,11 @@ export class RunEngine {
 
   private cascadeContext(node: StepNode): CascadeContext | Failure {
     const spec = node.step.spec as CascadeStepSpec;
-    const template = this.start.prompts[spec.prompt];
-    if (template === undefined)
-      return {
-        type: 'prompt-missing',
-        message: `prompt ${spec.prompt} was not loaded`,
-        retryable: false,
-      };
-    const rendered = renderPrompt(template, node.input);
-    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
+    const prompt = this.stepPrompt(node, spec.prompt);
+    if ('retryable' in prompt) return prompt;
     return {
       spec,
-      prompt: rendered.text,
+      prompt: prompt.text(),
       input: node.input,
       functions: this.options.votes,
       at: this.at,
@@ -1464,7 +1448,7 @@ export class RunEngine {
 
   private startDrafting(node: StepNode): void | Promise<void> {
     const spec = node.step.spec as ConsortiumStepSpec;
-    const prompt = this.consortiumPrompt(node);
+    const prompt = this.stepPrompt(node, spec.prompt);
     if ('retryable' in prompt) return this.failStep(node, prompt);
     const run: ConsortiumRun = {
       drafts: spec.drafters.map((model) => ({
@@ -1507,20 +1491,6 @@ export class RunEngine {
     }
   }
 
-  private consortiumPrompt(node: StepNode): { text: string; hash: string } | Failure {
-    const spec = node.step.spec as ConsortiumStepSpec;
-    const template = this.start.prompts[spec.prompt];
-    if (template === undefined)
-      return {
-        type: 'prompt-missing',
-        message: `prompt ${spec.prompt} was not loaded`,
-        retryable: false,
-      };
-    const rendered = renderPrompt(template, node.input);
-    if (!rendered.ok) return { type: 'prompt-render', message: rendered.message, retryable: false };
-    return { text: rendered.text, hash: this.promptHash(spec.prompt, template) };
-  }
-
   private deliverDraft(
     node: StepNode,
     index: number,
@@ -1552,10 +1522,10 @@ export class RunEngine {
           .join('; ')}`,
         retryable: false,
       });
-    const prompt = this.consortiumPrompt(node);
+    const prompt = this.stepPrompt(node, spec.prompt);
     if ('retryable' in prompt) return this.failStep(node, prompt);
     run.merging = true;
-    const text = mergePrompt(prompt.text, run.drafts, spec.output !== undefined);
+    const text = mergePrompt(prompt.text(), run.drafts, spec.output !== undefined);
     const request: Record<string, JsonValue> = { prompt: text, temperature: 0 };
     if (spec.output) request.outputSchema = spec.output.schema;
     if (spec.maxTokens !== undefined) request.maxTokens = spec.maxTokens;
