@@ -6,6 +6,7 @@ import type { JournalStore } from '../core/ports.js';
 import type { VoteStepSpec } from '../core/spec.js';
 import { ModelRegistry } from '../providers/registry.js';
 import type { FaultHooks } from '../runtime/driver.js';
+import { readRunStart } from '../runtime/journal.js';
 import { Runtime } from '../runtime/runtime.js';
 import { loadWorkflowFile } from '../spec/index.js';
 import { HanoiChecker, type HanoiCheck } from '../voting/hanoi/checker.js';
@@ -176,9 +177,9 @@ async function originOf(
   store: JournalStore,
   runId: string,
 ): Promise<{ example: { errorRate: number }; seed: number; disks: number; k: number }> {
-  const [first] = await store.read(runId, 0, 1);
-  const start = first ? (JSON.parse(first.body) as JournalEvent[])[0] : undefined;
-  if (start?.type !== 'run-start')
+  // Hydrated: the spec (where k is) is large enough to be stored as a payload blob.
+  const start = await readRunStart(store, runId);
+  if (start === undefined)
     throw new SwitchyardError('RUN_NOT_FOUND', `run ${runId} is not in this store`, {
       hint: 'pass the same --store the run was started with',
     });

@@ -8,6 +8,7 @@ import { RUN_STATUSES, type JournalStore, type RunStatus } from '../core/ports.j
 import { DEFAULT_STORE_URL, openStore } from '../journal/open-store.js';
 import type { FaultHooks, RunOutcome } from '../runtime/driver.js';
 import { connectMcpServers, type McpServers } from '../runtime/mcp.js';
+import { readRunStart } from '../runtime/journal.js';
 import { viewRun } from '../runtime/run-view.js';
 import { Runtime } from '../runtime/runtime.js';
 import { formatSpecIssue, loadWorkflowFile, SpecValidationError } from '../spec/index.js';
@@ -77,16 +78,9 @@ class Session {
    */
   async configForRun(runId: string): Promise<LoadedConfig> {
     const store = await this.store(this.config());
-    const [first] = await store.read(runId, 0, 1);
-    let origin: { config?: string; seed?: number } | undefined;
-    try {
-      // The first batch opens with run-start, which records where the run came from.
-      origin = first
-        ? (JSON.parse(first.body) as Array<{ origin?: typeof origin }>)[0]?.origin
-        : undefined;
-    } catch {
-      origin = undefined; // a damaged journal is reported by the command itself, with its seq
-    }
+    // run-start records where the run came from; a damaged journal is reported by the command
+    // itself, with its seq.
+    const origin = (await readRunStart(store, runId).catch(() => undefined))?.origin;
     if (origin?.seed !== undefined && this.options.seed === undefined)
       this.options.seed = origin.seed;
     if (this.options.config) return this.config();

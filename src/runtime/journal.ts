@@ -169,7 +169,7 @@ export async function* readJournalPages(
   for (;;) {
     const rows = await store.read(run.runId, next, pageBatches);
     if (rows.length === 0) break;
-    const decoded = await decodeRows(store, run, rows, next, prev);
+    const decoded = await decodeRows(store, run.runId, rows, next, prev);
     if (next === 0) {
       const first = decoded.events[0];
       if (first?.type === 'run-start') checkSpec(run, first);
@@ -179,6 +179,21 @@ export async function* readJournalPages(
     prev = decoded.lastHash;
   }
   checkHead(run, next - 1);
+}
+
+/**
+ * A run's run-start with its payloads in place (a large spec is stored as a blob), read from the
+ * first batch alone and checked as loadJournal checks it; undefined when the run has no events.
+ */
+export async function readRunStart(
+  store: JournalStore,
+  runId: string,
+): Promise<RunStartEvent | undefined> {
+  const rows = await store.read(runId, 0, 1);
+  if (rows.length === 0) return undefined;
+  const first = await decodeRows(store, runId, rows, 0, '');
+  const start = first.events[0];
+  return start?.type === 'run-start' ? start : undefined;
 }
 
 /** A run's journal from its checkpoint on: the engine state there and the events after it. */
@@ -275,7 +290,7 @@ async function decodeBatches(
   firstSeq: number,
   prevHash: string,
 ): Promise<{ events: JournalEvent[]; batches: LoadedBatch[]; lastHash: string; headSeq: number }> {
-  const decoded = await decodeRows(store, run, stored, firstSeq, prevHash);
+  const decoded = await decodeRows(store, run.runId, stored, firstSeq, prevHash);
   const headSeq = firstSeq + decoded.events.length - 1;
   checkHead(run, headSeq);
   return { ...decoded, headSeq };
@@ -283,7 +298,7 @@ async function decodeBatches(
 
 async function decodeRows(
   store: JournalStore,
-  run: RunRecord,
+  runId: string,
   stored: readonly StoredBatch[],
   firstSeq: number,
   prevHash: string,
@@ -301,7 +316,7 @@ async function decodeRows(
         { seq: firstSeq + start },
       );
     if (batchHash(prev, row.body) !== row.hash)
-      throw new JournalHashError(run.runId, row.seq, 'event');
+      throw new JournalHashError(runId, row.seq, 'event');
     prev = row.hash;
     let parsed: unknown;
     try {
@@ -323,7 +338,7 @@ async function decodeRows(
       if (typeof item !== 'object' || item?.seq !== seq) {
         throw new JournalInvalidError(`the event at seq ${seq} is missing or misnumbered`, { seq });
       }
-      events.push(await hydrateChecked(store, run.runId, item, seq, blobs));
+      events.push(await hydrateChecked(store, runId, item, seq, blobs));
     }
     batches[index] = { start, end: events.length, body: row.body };
   }
