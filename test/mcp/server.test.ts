@@ -8,7 +8,11 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProgressNotificationSchema,
+  type CallToolResult,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/journal/open-store.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -74,6 +78,22 @@ async function httpServer(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
+/**
+ * Records every progress notification the client receives. The SDK's client dispatches a
+ * notification a microtask after it reads it but a response at once, so when the last progress
+ * and the answer arrive in one read (a loaded machine) the response retires the call's
+ * `onprogress` first and the progress is dropped as "unknown token" (typescript-sdk#2580). The
+ * server sent it before the answer; this listens below that race, on the notification itself.
+ */
+function recordProgress(client: Client): Progress[] {
+  const progress: Progress[] = [];
+  client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
+    const { progressToken: _token, ...update } = notification.params;
+    progress.push(update);
+  });
+  return progress;
+}
+
 async function httpClient(url: string): Promise<Client> {
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(
@@ -107,10 +127,10 @@ describe('switchyard mcp over stdio', () => {
       required: ['text'],
     });
 
-    const progress: Progress[] = [];
+    const progress = recordProgress(client);
     const paused = structured(
       await client.callTool({ name: 'review', arguments: { text: 'hello' } }, undefined, {
-        onprogress: (update) => progress.push(update),
+        onprogress: () => undefined,
       }),
     );
     expect(paused).toMatchObject({
@@ -207,12 +227,12 @@ describe('switchyard mcp over Streamable HTTP', () => {
 
     const second = await httpServer();
     const again = await httpClient(second.url);
-    const progress: Progress[] = [];
+    const progress = recordProgress(again);
     const done = structured(
       await again.callTool(
         { name: 'switchyard_await_run', arguments: { runId, timeoutMs: 20_000 } },
         undefined,
-        { onprogress: (update) => progress.push(update), timeout: 30_000 },
+        { onprogress: () => undefined, timeout: 30_000 },
       ),
     );
     expect(done).toMatchObject({ runId, status: 'completed', output: 'DONE' });
