@@ -34,7 +34,8 @@ export class McpServers {
  * `<server>.<tool>`, keeping both in step: a changed tool list re-registers, a server that stays down
  * opens its tools' breakers in the Runtime's health table (so route steps go around them without
  * calling), and one that comes back closes them. A server that cannot be connected, or lists no
- * tools, fails the whole call (typed, naming the server) after closing the ones already connected.
+ * tools, fails the whole call (typed, naming the server) after closing the ones already connected
+ * and unregistering their tools.
  */
 export async function connectMcpServers(
   runtime: Runtime,
@@ -99,6 +100,10 @@ export async function connectMcpServers(
       sync(name, await connection.connect(), true);
     }
   } catch (error) {
+    // All or nothing: a caller that handles the error keeps a registry without tools of servers
+    // that are now closed.
+    for (const names of registered.values())
+      for (const tool of names) runtime.tools.unregister(tool);
     await Promise.all(connections.map((connection) => connection.close()));
     throw error;
   }

@@ -219,6 +219,80 @@ describe('MCP tools over Streamable HTTP (reference everything server)', () => {
   });
 });
 
+describe('MCP tools over Streamable HTTP, server killed mid-call', () => {
+  it('the route reroutes when the HTTP server dies during the call, and the journal shows it', async () => {
+    const primary = await startEverythingHttp();
+    const backup = await startEverythingHttp();
+    cleanups.push(
+      () => killed(primary.child),
+      () => killed(backup.child),
+    );
+    const { runtime, log } = runtimeWithLog();
+    await connect(runtime, {
+      // No scheduled ping: the broken response stream itself must fail the call in flight.
+      primary: {
+        url: primary.url,
+        pingIntervalMs: 0,
+        reconnect: { initialMs: 20, maxMs: 50, downAfter: 2 },
+      },
+      backup: { url: backup.url },
+    });
+    const running = runtime.start({
+      spec: spec({
+        name: 'routed-http',
+        steps: [
+          {
+            id: 'route',
+            kind: 'route',
+            graph: {
+              nodes: [
+                { id: 'Start' },
+                { id: 'Primary', tool: 'primary.trigger-long-running-operation' },
+                { id: 'Backup', tool: 'backup.echo' },
+                { id: 'Done', tool: 'backup.get-sum' },
+              ],
+              edges: [
+                { from: 'Start', to: 'Primary', cost: 0.1 },
+                { from: 'Start', to: 'Backup', cost: 0.5 },
+                { from: 'Primary', to: 'Done', cost: 0.1 },
+                { from: 'Backup', to: 'Done', cost: 0.1 },
+              ],
+            },
+            start: 'Start',
+            goal: 'Done',
+            // Long enough that only a noticed disconnect ends the call within the test's time.
+            input: { duration: 60, steps: 4, message: 'refund', a: 1, b: 2 },
+          },
+        ],
+      }),
+    });
+    await eventually(
+      () => [...log.values()].some((events) => ofType(events, 'tool-call-start').length > 0),
+      'the call to Primary',
+    );
+    await killed(primary.child);
+    const outcome = await running;
+
+    expect(outcome.status).toBe('completed');
+    expect(outcome.output).toMatchObject({ status: 'reached', path: ['Start', 'Backup', 'Done'] });
+    const events = await runtime.events(outcome.runId);
+    expect(ofType(events, 'tool-call-start').map((event) => event.tool)).toEqual([
+      'primary.trigger-long-running-operation',
+      'backup.echo',
+      'backup.get-sum',
+    ]);
+    expect(ofType(events, 'tool-call-error')).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ type: 'mcp-connection-lost' }) as unknown,
+      }),
+    ]);
+    expect(ofType(events, 'route-reroute')).toEqual([
+      expect.objectContaining({ node: 'Primary', cause: 'tool-failed' }),
+    ]);
+    expect((await runtime.verify(outcome.runId)).ok).toBe(true);
+  });
+});
+
 describe('MCP health of an idle HTTP server', () => {
   it('notices by ping that an idle server went away and marks its tools down before any call', async () => {
     const server = await startEverythingHttp();
@@ -376,6 +450,21 @@ describe('MCP client behaviour (fixture server built on the SDK, stdio)', () => 
     await expect(
       connectMcpServers(runtime, configOf({ quiet: fixture({ FIXTURE_TOOLS: 'none' }) })),
     ).rejects.toMatchObject({ code: 'MCP_NO_TOOLS', server: 'quiet' });
+  });
+
+  it('a tools/list that fails is MCP_LIST_FAILED with the server reason, not "no tools"', async () => {
+    const { runtime } = runtimeWithLog();
+    const failure = connectMcpServers(
+      runtime,
+      configOf({
+        healthy: fixture(),
+        broken: fixture({ FIXTURE_TOOLS: 'fail' }),
+      }),
+    );
+    await expect(failure).rejects.toMatchObject({ code: 'MCP_LIST_FAILED', server: 'broken' });
+    await expect(failure).rejects.toThrow(/tool catalogue unavailable/);
+    // Nothing half-registered: the healthy server's tools are not left behind.
+    expect(runtime.tools.get('healthy.add')).toBeUndefined();
   });
 
   it('a command that does not start is MCP_CONNECT_FAILED naming the server', async () => {

@@ -14,7 +14,11 @@ import {
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { openStore } from '../../src/journal/open-store.js';
+import type { LoadedConfig } from '../../src/runtime/config.js';
+import { connectMcpServers } from '../../src/runtime/mcp.js';
+import { parseWorkflow } from '../../src/spec/parse.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { CLI, eventually, killed, ofType, ROOT } from './support.js';
 
@@ -166,6 +170,50 @@ describe('switchyard mcp over stdio', () => {
     expect(verified).toMatchObject({ ok: true });
   });
 
+  it('a rejection over MCP fails the approval step with the comment, and a second decision is refused', async () => {
+    const client = await stdioClient();
+    const started = structured(
+      await client.callTool({
+        name: 'switchyard_start_run',
+        arguments: { workflow: 'review', input: { text: 'draft' } },
+      }),
+    );
+    const runId = started.runId as string;
+    const waiting = structured(
+      await client.callTool({ name: 'switchyard_await_run', arguments: { runId } }),
+    );
+    expect(waiting).toMatchObject({ status: 'waiting', pending: [{ path: 'review' }] });
+
+    await client.callTool({
+      name: 'switchyard_decide_approval',
+      arguments: { runId, step: 'review', approved: false, comment: 'not on brand' },
+    });
+    const done = structured(
+      await client.callTool({ name: 'switchyard_await_run', arguments: { runId } }),
+    );
+    expect(done).toMatchObject({
+      runId,
+      status: 'failed',
+      error: { type: 'rejected', message: 'not on brand' },
+    });
+    // publish never ran: the rejection stopped the run at the approval.
+    const steps = (done.steps as Array<{ path: string; status: string }>).map((s) => s.path);
+    expect(steps).toEqual(['draft', 'review']);
+
+    const again = (await client.callTool({
+      name: 'switchyard_decide_approval',
+      arguments: { runId, step: 'review', approved: true },
+    })) as CallToolResult;
+    expect(again.isError).toBe(true);
+    expect(again.structuredContent).toMatchObject({
+      error: { code: 'NOT_PENDING', path: 'review' },
+    });
+    const verified = structured(
+      await client.callTool({ name: 'switchyard_verify_run', arguments: { runId } }),
+    );
+    expect(verified).toMatchObject({ ok: true });
+  });
+
   it('answers bad input and unknown runs with typed tool errors', async () => {
     const client = await stdioClient();
     const bad = (await client.callTool({
@@ -202,6 +250,38 @@ describe('switchyard mcp over Streamable HTTP', () => {
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('a Switchyard client reaches it with the configured header: served workflows become tool steps', async () => {
+    const { url } = await httpServer();
+    const runtime = new Runtime({ store: new MemoryJournalStore() });
+    const config = (headers?: Record<string, string>): LoadedConfig => ({
+      file: undefined,
+      dir,
+      config: { mcpServers: { upstream: { url, ...(headers ? { headers } : {}) } } },
+    });
+    // Without the header the handshake is refused, and the error says by whom.
+    await expect(connectMcpServers(runtime, config())).rejects.toMatchObject({
+      code: 'MCP_CONNECT_FAILED',
+      server: 'upstream',
+    });
+
+    const servers = await connectMcpServers(
+      runtime,
+      config({ authorization: 'Bearer ${UPSTREAM_TOKEN}' }),
+      { env: { UPSTREAM_TOKEN: TOKEN } },
+    );
+    cleanups.push(() => servers.close());
+    expect(runtime.tools.get('upstream.slow')).toBeDefined();
+    const outcome = await runtime.start({
+      spec: parseWorkflow({
+        name: 'nested',
+        steps: [{ id: 'remote', kind: 'tool', tool: 'upstream.slow', input: { ms: 10 } }],
+        output: '$.steps.remote.output',
+      }),
+    });
+    expect(outcome).toMatchObject({ status: 'completed' });
+    expect(JSON.stringify(outcome.output)).toContain('DONE');
   });
 
   it('a run started over MCP survives SIGKILL of the server and is awaited after restart', async () => {

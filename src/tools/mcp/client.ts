@@ -92,6 +92,8 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 
 /** `_meta` keys every call carries; the prefix keeps them apart from the protocol's own. */
 export const META_IDEMPOTENCY_KEY = 'switchyard/idempotencyKey';
+/** How long a liveness ping after a transport error may take before the server counts as gone. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 interface CachedTool {
   tool: Tool;
@@ -117,6 +119,7 @@ export class McpServerConnection {
   private reportedDown = false;
   private cancelTimer: (() => void) | undefined;
   private cancelPing: (() => void) | undefined;
+  private probing = false;
   private stderrTail = '';
   private serverVersion = '';
   private readonly policy: ReconnectPolicy;
@@ -296,7 +299,32 @@ export class McpServerConnection {
     client.onclose = () => {
       if (this.client === client) this.lost();
     };
+    if (this.options.transport.kind === 'http') {
+      // A response stream cut by a dead server leaves the SDK's pending request waiting: it
+      // neither fails it nor resumes a stream the server never made resumable. A ping on a fresh
+      // request tells a dead server from a blip now rather than at the next scheduled ping.
+      client.onerror = () => {
+        if (this.client === client) this.probe(client);
+      };
+    }
     this.schedulePing(client);
+  }
+
+  /** One liveness check at a time: a failed ping closes the client (failing its pending calls). */
+  private probe(client: Client): void {
+    if (this.probing) return;
+    this.probing = true;
+    client.ping({ timeout: PROBE_TIMEOUT_MS }).then(
+      () => {
+        this.probing = false;
+      },
+      () => {
+        this.probing = false;
+        if (this.client !== client) return;
+        void client.close().catch(() => undefined);
+        this.lost();
+      },
+    );
   }
 
   private schedulePing(client: Client): void {
