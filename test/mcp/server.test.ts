@@ -2,7 +2,7 @@
 // the CLI as a stdio child process, and over Streamable HTTP on loopback, killed with SIGKILL mid-run
 // and restarted on the same store, where the same run is awaited to completion.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -212,6 +212,32 @@ describe('switchyard mcp over stdio', () => {
       await client.callTool({ name: 'switchyard_verify_run', arguments: { runId } }),
     );
     expect(verified).toMatchObject({ ok: true });
+  });
+
+  it('the desktop-client config in docs/mcp.md starts the server as written, paths substituted', async () => {
+    const docs = readFileSync(path.join(ROOT, 'docs/mcp.md'), 'utf8');
+    const block = /### A desktop client[\s\S]*?```json\n([\s\S]*?)```/.exec(docs)?.[1];
+    const entry = (
+      JSON.parse(block ?? '{}') as {
+        mcpServers: Record<string, { command: string; args: string[]; env: object }>;
+      }
+    ).mcpServers.switchyard;
+    expect(entry?.command).toBe('node');
+    const project = '/Users/me/project';
+    const args = (entry?.args ?? []).map((arg) =>
+      arg
+        .replace(`${project}/node_modules/switchyard/dist/cli/main.js`, CLI)
+        .replace(`${project}/switchyard.config.yaml`, CONFIG)
+        .replace(`sqlite:${project}/.switchyard/journal.db`, store()),
+    );
+    expect(args.join(' ')).not.toContain(project);
+    const client = new Client({ name: 'desktop', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args, stderr: 'pipe' }),
+    );
+    cleanups.push(() => client.close());
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('review');
   });
 
   it('answers bad input and unknown runs with typed tool errors', async () => {
