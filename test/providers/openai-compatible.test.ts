@@ -156,16 +156,59 @@ describe('OpenAI-compatible server on a custom baseURL', () => {
   });
 
   it('500 is retried, then typed', async () => {
-    const broken = { status: 502, json: { error: { message: 'upstream unavailable' } } };
+    const broken = {
+      status: 500,
+      json: { error: { message: 'internal error', type: 'server_error' } },
+    };
     server.script = [broken, broken];
     const error = await failure(model({ maxRetries: 1 }).generate(request, signal()));
     expect(error).toMatchObject({
       code: 'MODEL_PROVIDER_ERROR',
       retryable: true,
-      status: 502,
-      providerMessage: 'upstream unavailable',
+      status: 500,
+      providerMessage: 'internal error',
       attempts: 2,
     });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('a 502 from a gateway in front of the server is retried like a 500', async () => {
+    const broken = { status: 502, json: { error: { message: 'upstream unavailable' } } };
+    server.script = [broken, { status: 200, json: openai.completion('back') }];
+    const response = await model({ maxRetries: 1 }).generate(request, signal());
+    expect(response.text).toBe('back');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('tool calls: the tools go out as functions and the calls come back unexecuted', async () => {
+    server.script = [{ status: 200, json: openai.toolCall('lookup', '{"city":"Oslo"}') }];
+    const response = await model().generate(
+      {
+        ...request,
+        tools: [
+          {
+            name: 'lookup',
+            description: 'Weather by city',
+            inputSchema: {
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+            },
+          },
+        ],
+        toolChoice: 'required',
+      },
+      signal(),
+    );
+    expect(server.requests[0]?.path).toBe('/gateway/v1/chat/completions');
+    expect(server.requests[0]?.body).toMatchObject({
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'Weather by city' } }],
+      tool_choice: 'required',
+    });
+    expect(response.finishReason).toBe('tool-calls');
+    expect(response.toolCalls).toEqual([
+      { id: 'call_loopback1', name: 'lookup', input: { city: 'Oslo' } },
+    ]);
   });
 
   it('a dropped connection is retried', async () => {
