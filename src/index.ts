@@ -155,6 +155,9 @@ export {
   type BreakerState,
   type ToolHealth,
 } from './routing/index.js';
+// switchyard.config.ts: `export default defineConfig({ ... })` (README, Configuration).
+export { defineConfig } from './runtime/define-config.js';
+export type { SwitchyardConfigInput } from './runtime/config.js';
 export { systemClock, randomIds } from './runtime/clock.js';
 
 export {

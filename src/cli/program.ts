@@ -64,7 +64,7 @@ class Session {
     readonly cwd: string,
   ) {}
 
-  config(specFile?: string): LoadedConfig {
+  async config(specFile?: string): Promise<LoadedConfig> {
     const file = this.options.config
       ? path.resolve(this.cwd, this.options.config)
       : findConfig(specFile ? path.dirname(path.resolve(this.cwd, specFile)) : this.cwd, this.cwd);
@@ -77,16 +77,16 @@ class Session {
    * that resuming or deciding it from anywhere uses the same tools and models. --config overrides.
    */
   async configForRun(runId: string): Promise<LoadedConfig> {
-    const store = await this.store(this.config());
+    const store = await this.store(await this.config());
     // run-start records where the run came from; a damaged journal is reported by the command
     // itself, with its seq.
     const origin = (await readRunStart(store, runId).catch(() => undefined))?.origin;
     if (origin?.seed !== undefined && this.options.seed === undefined)
       this.options.seed = origin.seed;
-    if (this.options.config) return this.config();
+    if (this.options.config) return await this.config();
     return origin?.config && existsSync(origin.config)
-      ? loadConfig(origin.config, this.cwd)
-      : this.config();
+      ? await loadConfig(origin.config, this.cwd)
+      : await this.config();
   }
 
   async store(config?: LoadedConfig): Promise<JournalStore> {
@@ -284,7 +284,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
         const specFile = path.resolve(cwd, file);
         const loaded = await loadWorkflowFile(specFile);
         const input = parseJsonArgument(options.input, '--input', cwd);
-        const config = s.config(file);
+        const config = await s.config(file);
         const progress = new Progress(!s.options.json);
         const runtime = await s.runtime(config, progress);
         let outcome: RunOutcome;
@@ -412,7 +412,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
         // come from the tool modules of the run's config (no model or key is needed to verify). A
         // config that cannot be loaded leaves none: a run that needs one then fails verification
         // naming it (VOTE_RULE_INVALID), and every other run verifies as before.
-        const store = await s.store(s.config());
+        const store = await s.store(await s.config());
         const voteFunctions = withBuiltInVoteFunctions(
           await s
             .configForRun(runId)
@@ -443,7 +443,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
           s,
           options: { status?: RunStatus; workflow?: string; limit: string; all?: boolean },
         ) => {
-          const store = await s.store(s.config());
+          const store = await s.store(await s.config());
           const list = await store.listRuns({
             ...(options.status ? { status: runStatus(options.status) as RunStatus } : {}),
             ...(options.workflow ? { workflow: options.workflow } : {}),
@@ -471,7 +471,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .description('steps, states, timings, retries and outcome of a run')
     .action(
       run(async (s, runId: string) => {
-        const runtime = new Runtime({ store: await s.store(s.config()) });
+        const runtime = new Runtime({ store: await s.store(await s.config()) });
         const view = viewRun(await runtime.getRun(runId), await runtime.events(runId));
         s.print(
           () => renderRunView(view),
@@ -485,7 +485,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     .description("print a run's journal")
     .action(
       run(async (s, runId: string) => {
-        const runtime = new Runtime({ store: await s.store(s.config()) });
+        const runtime = new Runtime({ store: await s.store(await s.config()) });
         const events = await runtime.events(runId);
         s.print(
           () => events.map(describeEvent).join('\n'),
@@ -568,7 +568,7 @@ export function buildProgram(cwd: string, exit: { code: number }): Command {
     )
     .action(
       run(async (s) => {
-        const history = await promptHistory(await s.store(s.config()));
+        const history = await promptHistory(await s.store(await s.config()));
         s.print(
           () => renderPromptHistory(history),
           () => history,

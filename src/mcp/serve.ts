@@ -71,7 +71,7 @@ export async function startMcpServer(options: McpServeOptions): Promise<RunningM
   const logger =
     options.logger ??
     createLogger({ level: logLevel(env.SWITCHYARD_LOG_LEVEL), destination: process.stderr });
-  const config = readConfig(options);
+  const config = await readConfig(options);
   const http = options.transport.kind === 'http' ? options.transport : undefined;
   const host = http?.host ?? DEFAULT_MCP_HOST;
   const token = http

@@ -222,6 +222,8 @@ export const ConfigSchema = z.strictObject({
     .optional(),
 });
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
+/** What a config file may say (defaults not yet applied): the type `defineConfig` checks. */
+export type SwitchyardConfigInput = z.input<typeof ConfigSchema>;
 
 export interface LoadedConfig {
   file: string | undefined;
@@ -229,7 +231,19 @@ export interface LoadedConfig {
   config: SwitchyardConfig;
 }
 
-const NAMES = ['switchyard.config.yaml', 'switchyard.config.yml', 'switchyard.config.json'];
+/** Looked for in this order in each directory. */
+const NAMES = [
+  'switchyard.config.yaml',
+  'switchyard.config.yml',
+  'switchyard.config.json',
+  'switchyard.config.ts',
+  'switchyard.config.mts',
+  'switchyard.config.js',
+  'switchyard.config.mjs',
+];
+
+/** A config written as a module: its default export is the config (docs/models.md#configuration). */
+const CODE_CONFIG = /\.[cm]?[jt]s$/;
 
 export class ConfigError extends SwitchyardError {
   constructor(file: string, message: string, details: { path?: string; hint?: string } = {}) {
@@ -282,20 +296,87 @@ export function findConfig(startDir: string, stopDir: string): string | undefine
   return configIn(stop);
 }
 
-export function loadConfig(file: string | undefined, cwd: string): LoadedConfig {
+/**
+ * Reads and checks a config file: YAML or JSON as data, a .ts/.mts (through tsx) or .js/.mjs module
+ * by its default export (a config object, or a function returning one or a promise of one).
+ */
+export async function loadConfig(file: string | undefined, cwd: string): Promise<LoadedConfig> {
+  if (!file || !CODE_CONFIG.test(file)) return loadDataConfig(file, cwd);
+  return { file, dir: path.dirname(file), config: checkConfig(file, await importConfig(file)) };
+}
+
+/** loadConfig for a YAML or JSON file, synchronously (a module config needs loadConfig). */
+export function loadDataConfig(file: string | undefined, cwd: string): LoadedConfig {
   if (!file) return { file: undefined, dir: cwd, config: {} };
+  if (CODE_CONFIG.test(file))
+    throw new ConfigError(file, 'is a module; it is loaded with loadConfig, not loadDataConfig');
+  return { file, dir: path.dirname(file), config: checkConfig(file, readDataConfig(file)) };
+}
+
+function readDataConfig(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new ConfigError(file, 'cannot be read', { hint: 'check the --config path' });
   }
-  let raw: unknown;
   try {
-    raw = parseYaml(text) ?? {};
+    return parseYaml(text) ?? {};
   } catch (error) {
     throw new ConfigError(file, `is not valid YAML: ${(error as Error).message}`);
   }
+}
+
+async function importConfig(file: string): Promise<unknown> {
+  if (!existsSync(file))
+    throw new ConfigError(file, 'cannot be read', { hint: 'check the --config path' });
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importModule(file);
+  } catch (error) {
+    throw new ConfigError(file, `failed to load: ${(error as Error).message}`, {
+      hint: 'run it with `npx tsx <file>` to see the error in full',
+    });
+  }
+  // A .ts file outside an ESM package is compiled to CommonJS: its exports arrive as the
+  // namespace's default, marked __esModule, with the real default export inside.
+  let exports: Record<string, unknown> = namespace;
+  const wrapped = namespace.default;
+  if (typeof wrapped === 'object' && wrapped !== null && '__esModule' in wrapped)
+    exports = wrapped;
+  if (!('default' in exports))
+    throw new ConfigError(file, 'has no default export', {
+      hint: "end it with `export default defineConfig({ ... })` (defineConfig from 'switchyard')",
+    });
+  let value = exports.default;
+  if (typeof value === 'function') {
+    try {
+      value = await (value as () => unknown)();
+    } catch (error) {
+      throw new ConfigError(file, `its default export threw: ${(error as Error).message}`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(
+      file,
+      `default export is ${Array.isArray(value) ? 'an array' : typeof value}, expected a config object`,
+      {
+        hint: 'export default defineConfig({ store: ..., models: { ... } })',
+      },
+    );
+  return value;
+}
+
+/** Imports a module, TypeScript through tsx (a dependency: no build step for configs or tools). */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?tsx?$/.test(file)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+function checkConfig(file: string, raw: unknown): SwitchyardConfig {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -311,7 +392,7 @@ export function loadConfig(file: string | undefined, cwd: string): LoadedConfig 
       hint: 'see the Configuration section of the README',
     });
   }
-  return { file, dir: path.dirname(file), config: parsed.data };
+  return parsed.data;
 }
 
 function isTool(value: unknown): value is ToolDefinition {
@@ -347,15 +428,7 @@ export async function loadToolModules(
     }
     let namespace: Record<string, unknown>;
     try {
-      if (/\.[cm]?tsx?$/.test(file)) {
-        const { tsImport } = await import('tsx/esm/api');
-        namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<
-          string,
-          unknown
-        >;
-      } else {
-        namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-      }
+      namespace = await importModule(file);
     } catch (error) {
       throw new ConfigError(
         loaded.file ?? 'config',

@@ -81,7 +81,7 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: logLevel(env.SWITCHYARD_LOG_LEVEL) });
-  const config = readConfig(options);
+  const config = await readConfig(options);
   const host = options.host ?? config.config.server?.host ?? DEFAULT_HOST;
   const port = options.port ?? config.config.server?.port ?? DEFAULT_PORT;
   const token = resolveToken(config, env, host, options.insecureLocal === true);
@@ -245,7 +245,9 @@ export function logLevel(text: string | undefined): (typeof LEVELS)[number] {
   return level;
 }
 
-export function readConfig(options: Pick<ServeOptions, 'cwd' | 'configFile'>): LoadedConfig {
+export async function readConfig(
+  options: Pick<ServeOptions, 'cwd' | 'configFile'>,
+): Promise<LoadedConfig> {
   const file = options.configFile
     ? path.resolve(options.cwd, options.configFile)
     : findConfig(options.cwd, options.cwd);

@@ -39,6 +39,21 @@ describe('examples run through the CLI', () => {
     verified(run.body.runId);
   });
 
+  it('typed-config: a switchyard.config.ts next to the spec is found and supplies the tools', () => {
+    const run = cliJson<Outcome>([
+      'run',
+      'examples/typed-config/stamp.yaml',
+      '--input',
+      '{"name":"Ada"}',
+      store,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // typed.stamp is registered only by that config's own tools module.
+    expect(run.body.output as unknown).toBe('[typed] Hello, Ada!');
+    verified(run.body.runId);
+  });
+
   it('hello: a missing required input is refused before a run starts', () => {
     const run = cli(['run', 'examples/hello/hello.yaml', store]);
     expect(run.status).toBe(2);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
-import { loadConfig } from '../../src/runtime/config.js';
+import { loadDataConfig } from '../../src/runtime/config.js';
 import { connectMcpServers } from '../../src/runtime/mcp.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { startServer } from '../../src/server/index.js';
@@ -26,7 +26,7 @@ function configFile(text: string): string {
 
 function configError(text: string): unknown {
   try {
-    loadConfig(configFile(text), dir);
+    loadDataConfig(configFile(text), dir);
   } catch (error) {
     return error;
   }
@@ -35,7 +35,7 @@ function configError(text: string): unknown {
 
 describe('mcpServers config', () => {
   it('accepts a stdio server and an http server, the transport following from command or url', () => {
-    const loaded = loadConfig(
+    const loaded = loadDataConfig(
       configFile(`
 mcpServers:
   fs: { command: npx, args: [-y, some-server], env: { TOKEN: '\${TOKEN}' } }

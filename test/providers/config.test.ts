@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildModels,
   ConfigError,
+  findConfig,
   loadConfig,
+  loadDataConfig,
   ModelKeyMissingError,
   type BuildModelsOptions,
 } from '../../src/cli/config.js';
@@ -33,12 +35,12 @@ function configFile(text: string): string {
 
 function build(text: string, options: BuildModelsOptions = {}) {
   const file = configFile(text);
-  return buildModels(loadConfig(file, dir).config, undefined, { file, ...options });
+  return buildModels(loadDataConfig(file, dir).config, undefined, { file, ...options });
 }
 
 function configError(text: string): ConfigError {
   try {
-    loadConfig(configFile(text), dir);
+    loadDataConfig(configFile(text), dir);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
@@ -291,5 +293,73 @@ describe('simulated profiles', () => {
         );
       expect(satisfies(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('a config written in TypeScript', () => {
+  let counter = 0;
+  function tsConfig(text: string, name = 'switchyard.config.ts'): string {
+    const sub = path.join(dir, `ts-${++counter}`);
+    mkdirSync(sub);
+    const file = path.join(sub, name);
+    writeFileSync(file, text);
+    return file;
+  }
+  async function refusal(file: string): Promise<ConfigError> {
+    const error = await loadConfig(file, dir).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+
+  it('loads the default export through tsx and checks it like YAML', async () => {
+    const file = tsConfig(`
+      type Price = { inputPerMTok: number; outputPerMTok: number };
+      const cheap: Price = { inputPerMTok: 0.15, outputPerMTok: 0.15 };
+      export default {
+        store: 'sqlite:./here.db',
+        models: { fast: { provider: 'simulated' as const, seed: 3, price: cheap } },
+      };
+    `);
+    const loaded = await loadConfig(file, dir);
+    expect(loaded.dir).toBe(path.dirname(file));
+    expect(loaded.config).toMatchObject({
+      store: 'sqlite:./here.db',
+      models: { fast: { provider: 'simulated', seed: 3, price: { inputPerMTok: 0.15 } } },
+    });
+    expect(findConfig(path.dirname(file), path.dirname(file))).toBe(file);
+  });
+
+  it('takes a default export that is an async function (secrets fetched at start, say)', async () => {
+    const file = tsConfig(
+      'export default async () => ({ models: { m: { provider: "simulated", seed: 1 } } });',
+      'switchyard.config.mts',
+    );
+    expect((await loadConfig(file, dir)).config.models?.m).toMatchObject({ seed: 1 });
+  });
+
+  it('a value the schema refuses is CONFIG_INVALID at the field, as in YAML', async () => {
+    const error = await refusal(
+      tsConfig('export default { models: { x: { provider: "simulated", accuracy: 2 } } };'),
+    );
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', path: 'models.x.accuracy' });
+  });
+
+  it('no default export, a syntax error and a throwing module are each named', async () => {
+    expect(await refusal(tsConfig('export const config = {};'))).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('has no default export') as unknown,
+    });
+    expect(await refusal(tsConfig('export default {'))).toMatchObject({
+      message: expect.stringContaining('failed to load') as unknown,
+    });
+    expect(
+      await refusal(tsConfig('export default () => { throw new Error("vault sealed"); };')),
+    ).toMatchObject({ message: expect.stringContaining('vault sealed') as unknown });
+    expect(await refusal(tsConfig('export default [1];'))).toMatchObject({
+      message: expect.stringContaining('an array, expected a config object') as unknown,
+    });
   });
 });
