@@ -196,6 +196,24 @@ describe('SqliteJournalStore', () => {
     await b.close();
   });
 
+  it('a writer that cached its head still sees another connection extend the run', async () => {
+    const file = freshFile();
+    const a = openSqliteStore(file);
+    const b = openSqliteStore(file);
+    await a.append(createRequest('r'));
+    await a.append(nextRequest('r', 1, 1)); // a now knows the head is 1 without asking
+    await b.append(nextRequest('r', 2, 2)); // b writes seq 2..3 as one batch
+    // a's next append at seq 3 collides with no batch id (b's batch starts at 2): only a head
+    // check that notices b's commit stops a fork of the chain.
+    const error = await a.append(nextRequest('r', 3, 1)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JournalConflictError);
+    expect((error as JournalConflictError).headSeq).toBe(3);
+    await a.append(nextRequest('r', 4, 1));
+    expect((await b.getRun('r'))?.headSeq).toBe(4);
+    await a.close();
+    await b.close();
+  });
+
   it('close() commits appends that were still queued', async () => {
     const file = freshFile();
     const store = openSqliteStore(file);
