@@ -103,12 +103,15 @@ export class RunSupervisor {
    * resume` (safe tools called again with the same key, unsafe ones stopped as outcome-unknown).
    */
   async resumeInFlight(): Promise<string[]> {
-    const running = await this.runtime.listRuns({ status: 'running', parentRunId: null });
-    for (const run of running) {
+    const listed = await this.runtime.listRuns({ status: 'running', parentRunId: null });
+    // The server listens before this runs, so a run submitted meanwhile is running too: it has a
+    // driver here already, and a second one would re-arm its call in flight as interrupted.
+    const orphans = listed.filter((run) => !this.driving.has(run.runId));
+    for (const run of orphans) {
       this.logger.info({ runId: run.runId, workflow: run.workflow }, 'resuming run left running');
       this.track(run.runId, this.runtime.resume(run.runId));
     }
-    return running.map((run) => run.runId);
+    return orphans.map((run) => run.runId);
   }
 
   /** True while this server drives the run (or the run tree it belongs to). */
