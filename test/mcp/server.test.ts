@@ -350,9 +350,11 @@ describe('switchyard mcp over Streamable HTTP', () => {
       const events = await new Runtime({ store: journal }).events(runId);
       // The in-flight call was interrupted by the crash and, the tool being safe, called again
       // with the same idempotency key.
-      expect(ofType(events, 'tool-call-interrupted')).toHaveLength(1);
+      // On failure, the journal's shape says which process did what.
+      const trail = events.map((event) => `${event.seq}:${event.type}`).join(' ');
+      expect(ofType(events, 'tool-call-interrupted'), trail).toHaveLength(1);
       const calls = ofType(events, 'tool-call-start').filter((event) => event.path === 'wait');
-      expect(calls).toHaveLength(2);
+      expect(calls, trail).toHaveLength(2);
       expect(calls[0]?.key).toBe(calls[1]?.key);
       expect(ofType(events, 'run-end')[0]).toMatchObject({ status: 'completed' });
     } finally {
