@@ -43,6 +43,10 @@ function childPath(path: string, key: string | number): string {
  * checkpoints; we refuse instead, so a journaled value is always the value the step produced.
  */
 export function assertJson(value: unknown, path = '$'): asserts value is JsonValue {
+  // Every tool output and approval value passes here: the common, valid case is checked without
+  // building a path string per node or a set of visited objects; only a value that fails (or nests
+  // deeper than MAX_DEPTH, which is also how a cycle shows) is walked again to name the problem.
+  if (isPlainJson(value, 0)) return;
   const seen = new Set<object>();
   const visit = (node: unknown, at: string, depth: number): void => {
     const problem = describe(node);
@@ -62,6 +66,34 @@ export function assertJson(value: unknown, path = '$'): asserts value is JsonVal
     seen.delete(node);
   };
   visit(value, path, 0);
+}
+
+/** True when `node` is JSON within MAX_DEPTH levels; false says "walk it again to see why". */
+function isPlainJson(node: unknown, depth: number): boolean {
+  switch (typeof node) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(node);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (node === null) return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(node)) {
+    for (const item of node) if (!isPlainJson(item, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(node) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in node) {
+    if (!Object.hasOwn(node, key)) return false;
+    if (!isPlainJson((node as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 /**
