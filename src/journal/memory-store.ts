@@ -115,6 +115,7 @@ export class MemoryJournalStore implements JournalStore {
   /** Stages every request against a private overlay first, so a failing batch changes nothing. */
   #commit(requests: AppendRequest[]): void {
     this.#assertOpen();
+    if (requests.length === 1) return this.#commitOne(requests[0] as AppendRequest);
     const staged = new Map<string, MemoryRun>();
     for (const request of requests) {
       checkRequest(request);
@@ -158,12 +159,49 @@ export class MemoryJournalStore implements JournalStore {
         for (const batch of change.batches) run.batches.push(batch);
       }
     }
-    for (const request of requests) {
-      if (request.checkpoint !== undefined)
-        this.#checkpoints.set(request.runId, { ...request.checkpoint });
-      for (const blob of request.blobs) {
-        if (!this.#blobs.has(blob.hash)) this.#blobs.set(blob.hash, blob.text);
-      }
+    for (const request of requests) this.#keepExtras(request);
+  }
+
+  /**
+   * One request, the driver's every append: every check comes before the first change, so it is
+   * all-or-nothing without the overlay.
+   */
+  #commitOne(request: AppendRequest): void {
+    checkRequest(request);
+    const current = this.#runs.get(request.runId);
+    if (request.create !== undefined) {
+      if (current !== undefined)
+        throw new JournalConflictError(
+          request.runId,
+          request.expectedSeq,
+          current.record.headSeq,
+          'exists',
+        );
+      this.#runs.set(request.runId, {
+        record: newRunRecord(request),
+        batches: request.batches.map(copyBatch),
+      });
+    } else {
+      if (current === undefined) throw new RunNotFoundError(request.runId);
+      const head = current.record.headSeq;
+      if (request.expectedSeq !== head + 1)
+        throw new JournalConflictError(request.runId, request.expectedSeq, head, 'extended');
+      current.record = {
+        ...current.record,
+        headSeq: headAfter(request),
+        status: request.status ?? current.record.status,
+        updatedAt: request.at,
+      };
+      for (const batch of request.batches) current.batches.push(copyBatch(batch));
+    }
+    this.#keepExtras(request);
+  }
+
+  #keepExtras(request: AppendRequest): void {
+    if (request.checkpoint !== undefined)
+      this.#checkpoints.set(request.runId, { ...request.checkpoint });
+    for (const blob of request.blobs) {
+      if (!this.#blobs.has(blob.hash)) this.#blobs.set(blob.hash, blob.text);
     }
   }
 }

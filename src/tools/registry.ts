@@ -1,6 +1,6 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { failureFrom, SwitchyardError, type Failure } from '../core/errors.js';
-import { assertJson, type JsonValue } from '../core/json.js';
+import { assertJson, copyJson, type JsonValue } from '../core/json.js';
 import type { ToolContext, ToolDefinition } from '../core/ports.js';
 
 export type ToolResult = { ok: true; output: JsonValue } | { ok: false; failure: Failure };
@@ -90,7 +90,7 @@ export class ToolRegistry {
     // the journal text, so a tool that changes it afterwards cannot change what later steps see.
     let raw: unknown;
     try {
-      raw = await entry.definition.execute(structuredClone(input), context);
+      raw = await entry.definition.execute(copyJson(input), context);
     } catch (error) {
       return { ok: false, failure: failureFrom(error, true) };
     }

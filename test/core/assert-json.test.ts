@@ -2,7 +2,7 @@
 // refused with the path of the first offending part and what it is.
 import { describe, expect, it } from 'vitest';
 import { NonJsonValueError } from '../../src/core/errors.js';
-import { assertJson, MAX_DEPTH } from '../../src/core/json.js';
+import { assertJson, copyJson, MAX_DEPTH, type JsonValue } from '../../src/core/json.js';
 
 function refusal(value: unknown): NonJsonValueError {
   try {
@@ -46,5 +46,29 @@ describe('assertJson', () => {
     let deep: unknown = 1;
     for (let i = 0; i < MAX_DEPTH + 2; i++) deep = [deep];
     expect(refusal(deep).message).toContain(`nested more than ${MAX_DEPTH} levels deep`);
+  });
+});
+
+describe('copyJson', () => {
+  it('copies deeply: changing the copy leaves the original as it was', () => {
+    const original = { a: [1, { b: 'x' }], c: null, d: { e: true } } as const;
+    const copy = copyJson(structuredClone(original) as unknown as JsonValue) as {
+      a: [number, { b: string }];
+      d: { e: boolean };
+    };
+    expect(copy).toEqual(original);
+    copy.a[1].b = 'changed';
+    copy.d.e = false;
+    expect(original.a[1].b).toBe('x');
+    expect(original.d.e).toBe(true);
+  });
+
+  it('keeps a key named __proto__ as an own property, never as the prototype', () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "k": 1}') as JsonValue;
+    const copy = copyJson(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'k']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"polluted":true},"k":1}');
   });
 });
