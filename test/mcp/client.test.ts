@@ -32,6 +32,36 @@ function runtimeWithLog(): { runtime: Runtime; log: Map<string, JournalEvent[]> 
   return { runtime, log };
 }
 
+/** Start → Primary (cheap) or Backup (dearer) → Done: a route that reroutes when Primary fails. */
+function failoverRoute(name: string, primaryTool: string, input: Record<string, unknown>) {
+  return spec({
+    name,
+    steps: [
+      {
+        id: 'route',
+        kind: 'route',
+        graph: {
+          nodes: [
+            { id: 'Start' },
+            { id: 'Primary', tool: primaryTool },
+            { id: 'Backup', tool: 'backup.echo' },
+            { id: 'Done', tool: 'backup.get-sum' },
+          ],
+          edges: [
+            { from: 'Start', to: 'Primary', cost: 0.1 },
+            { from: 'Start', to: 'Backup', cost: 0.5 },
+            { from: 'Primary', to: 'Done', cost: 0.1 },
+            { from: 'Backup', to: 'Done', cost: 0.1 },
+          ],
+        },
+        start: 'Start',
+        goal: 'Done',
+        input,
+      },
+    ],
+  });
+}
+
 async function connect(
   runtime: Runtime,
   servers: Parameters<typeof configOf>[0],
@@ -107,31 +137,12 @@ describe('MCP tools as tool steps (reference everything server, stdio)', () => {
       backup: everythingStdio(),
     });
     const running = runtime.start({
-      spec: spec({
-        name: 'routed',
-        steps: [
-          {
-            id: 'route',
-            kind: 'route',
-            graph: {
-              nodes: [
-                { id: 'Start' },
-                { id: 'Primary', tool: 'primary.trigger-long-running-operation' },
-                { id: 'Backup', tool: 'backup.echo' },
-                { id: 'Done', tool: 'backup.get-sum' },
-              ],
-              edges: [
-                { from: 'Start', to: 'Primary', cost: 0.1 },
-                { from: 'Start', to: 'Backup', cost: 0.5 },
-                { from: 'Primary', to: 'Done', cost: 0.1 },
-                { from: 'Backup', to: 'Done', cost: 0.1 },
-              ],
-            },
-            start: 'Start',
-            goal: 'Done',
-            input: { duration: 0.6, steps: 2, message: 'refund', a: 1, b: 2 },
-          },
-        ],
+      spec: failoverRoute('routed', 'primary.trigger-long-running-operation', {
+        duration: 0.6,
+        steps: 2,
+        message: 'refund',
+        a: 1,
+        b: 2,
       }),
     });
     await eventually(
@@ -165,32 +176,7 @@ describe('MCP tools over Streamable HTTP (reference everything server)', () => {
       primary: { url: primary.url, reconnect: { initialMs: 20, maxMs: 50, downAfter: 2 } },
       backup: { url: backup.url },
     });
-    const refund = spec({
-      name: 'refund',
-      steps: [
-        {
-          id: 'route',
-          kind: 'route',
-          graph: {
-            nodes: [
-              { id: 'Start' },
-              { id: 'Primary', tool: 'primary.echo' },
-              { id: 'Backup', tool: 'backup.echo' },
-              { id: 'Done', tool: 'backup.get-sum' },
-            ],
-            edges: [
-              { from: 'Start', to: 'Primary', cost: 0.1 },
-              { from: 'Start', to: 'Backup', cost: 0.5 },
-              { from: 'Primary', to: 'Done', cost: 0.1 },
-              { from: 'Backup', to: 'Done', cost: 0.1 },
-            ],
-          },
-          start: 'Start',
-          goal: 'Done',
-          input: { message: 'refund', a: 1, b: 2 },
-        },
-      ],
-    });
+    const refund = failoverRoute('refund', 'primary.echo', { message: 'refund', a: 1, b: 2 });
 
     await killed(primary.child);
     const first = await runtime.start({ spec: refund });
@@ -238,32 +224,13 @@ describe('MCP tools over Streamable HTTP, server killed mid-call', () => {
       backup: { url: backup.url },
     });
     const running = runtime.start({
-      spec: spec({
-        name: 'routed-http',
-        steps: [
-          {
-            id: 'route',
-            kind: 'route',
-            graph: {
-              nodes: [
-                { id: 'Start' },
-                { id: 'Primary', tool: 'primary.trigger-long-running-operation' },
-                { id: 'Backup', tool: 'backup.echo' },
-                { id: 'Done', tool: 'backup.get-sum' },
-              ],
-              edges: [
-                { from: 'Start', to: 'Primary', cost: 0.1 },
-                { from: 'Start', to: 'Backup', cost: 0.5 },
-                { from: 'Primary', to: 'Done', cost: 0.1 },
-                { from: 'Backup', to: 'Done', cost: 0.1 },
-              ],
-            },
-            start: 'Start',
-            goal: 'Done',
-            // Long enough that only a noticed disconnect ends the call within the test's time.
-            input: { duration: 60, steps: 4, message: 'refund', a: 1, b: 2 },
-          },
-        ],
+      // Long enough that only a noticed disconnect ends the call within the test's time.
+      spec: failoverRoute('routed-http', 'primary.trigger-long-running-operation', {
+        duration: 60,
+        steps: 4,
+        message: 'refund',
+        a: 1,
+        b: 2,
       }),
     });
     await eventually(
