@@ -59,7 +59,10 @@ export async function connectMcpServers(
    */
   const sync = (server: string, tools: ToolDefinition[], strict: boolean): void => {
     for (const name of registered.get(server) ?? []) runtime.tools.unregister(name);
+    // Recorded before registering: a clash part-way through still leaves every tool registered so
+    // far on record, for the caller's cleanup to remove.
     const now = new Set<string>();
+    registered.set(server, now);
     for (const tool of tools) {
       try {
         runtime.tools.register(tool);
@@ -71,7 +74,6 @@ export async function connectMcpServers(
         );
       }
     }
-    registered.set(server, now);
   };
 
   try {

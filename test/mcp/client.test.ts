@@ -434,6 +434,19 @@ describe('MCP client behaviour (fixture server built on the SDK, stdio)', () => 
     expect(runtime.tools.get('healthy.add')).toBeUndefined();
   });
 
+  it("a tool name clash stops the connect and leaves none of that server's tools behind", async () => {
+    const { runtime } = runtimeWithLog();
+    const own = { name: 'fx.add', retry: 'safe' as const, execute: () => ({ mine: true }) };
+    runtime.tools.register(own);
+    await expect(connectMcpServers(runtime, configOf({ fx: fixture() }))).rejects.toMatchObject({
+      code: 'TOOL_DUPLICATE',
+    });
+    // fx.whoami, fx.calls and fx.flaky were listed (and registered) before fx.add clashed.
+    expect(runtime.tools.get('fx.whoami')).toBeUndefined();
+    expect(runtime.tools.get('fx.flaky')).toBeUndefined();
+    expect(runtime.tools.get('fx.add')).toBe(own);
+  });
+
   it('a command that does not start is MCP_CONNECT_FAILED naming the server', async () => {
     const { runtime } = runtimeWithLog();
     await expect(
