@@ -119,7 +119,8 @@ export class McpServerConnection {
   private reportedDown = false;
   private cancelTimer: (() => void) | undefined;
   private cancelPing: (() => void) | undefined;
-  private probing = false;
+  /** The client a liveness probe is running for, if any. */
+  private probing: Client | undefined;
   private stderrTail = '';
   private serverVersion = '';
   private readonly policy: ReconnectPolicy;
@@ -312,19 +313,18 @@ export class McpServerConnection {
 
   /** One liveness check at a time: a failed ping closes the client (failing its pending calls). */
   private probe(client: Client): void {
-    if (this.probing) return;
-    this.probing = true;
-    client.ping({ timeout: PROBE_TIMEOUT_MS }).then(
-      () => {
-        this.probing = false;
-      },
-      () => {
-        this.probing = false;
-        if (this.client !== client) return;
-        void client.close().catch(() => undefined);
-        this.lost();
-      },
-    );
+    if (this.probing === client) return;
+    this.probing = client;
+    const done = (): void => {
+      if (this.probing === client) this.probing = undefined;
+    };
+    client.ping({ timeout: PROBE_TIMEOUT_MS }).then(done, () => {
+      done();
+      if (this.client !== client) return;
+      // lost() first: it retires this client, so the close's onclose does not call it again.
+      this.lost();
+      void client.close().catch(() => undefined);
+    });
   }
 
   private schedulePing(client: Client): void {
@@ -341,8 +341,8 @@ export class McpServerConnection {
         },
         () => {
           if (this.client !== client) return;
-          void client.close().catch(() => undefined);
           this.lost();
+          void client.close().catch(() => undefined);
         },
       );
     });
@@ -538,8 +538,8 @@ export class McpServerConnection {
     // The transport broke (child died, connection refused, session gone): the request may have
     // reached the server. Start over with a new connection.
     if (this.client === client) {
-      void client.close().catch(() => undefined);
       this.lost();
+      void client.close().catch(() => undefined);
     }
     return new McpCallFailure(
       'mcp-connection-lost',
