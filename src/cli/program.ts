@@ -68,7 +68,22 @@ class Session {
     const file = this.options.config
       ? path.resolve(this.cwd, this.options.config)
       : findConfig(specFile ? path.dirname(path.resolve(this.cwd, specFile)) : this.cwd, this.cwd);
-    return loadConfig(file, this.cwd);
+    return this.loadOnce(file);
+  }
+
+  /**
+   * Each config file is loaded once per command: a switchyard.config.ts whose default export is a
+   * function (fetching a secret, say) must not run again each time a command asks for its config.
+   */
+  private readonly loaded = new Map<string, Promise<LoadedConfig>>();
+  private loadOnce(file: string | undefined): Promise<LoadedConfig> {
+    const key = file ?? '';
+    let config = this.loaded.get(key);
+    if (config === undefined) {
+      config = loadConfig(file, this.cwd);
+      this.loaded.set(key, config);
+    }
+    return config;
   }
 
   /** The config a run was started with (recorded in its run-start), unless --config says otherwise. */
@@ -85,7 +100,7 @@ class Session {
       this.options.seed = origin.seed;
     if (this.options.config) return await this.config();
     return origin?.config && existsSync(origin.config)
-      ? await loadConfig(origin.config, this.cwd)
+      ? await this.loadOnce(origin.config)
       : await this.config();
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,32 @@ describe('store files that are not journals', () => {
     const result = cli(['runs', 'list', `--store=sqlite:${file}`]);
     expect(result.status).toBe(4);
     expect(result.stderr).toMatch(/error\[STORE_CORRUPT\]/);
+  });
+});
+
+describe('a module config', () => {
+  it("runs its default export once per command, also where the run's own config is reloaded", () => {
+    const root = path.join(dir, 'module-config');
+    mkdirSync(root, { recursive: true });
+    const calls = path.join(root, 'calls.txt');
+    writeFileSync(
+      path.join(root, 'switchyard.config.mjs'),
+      `import { appendFileSync } from 'node:fs';\n` +
+        `export default () => { appendFileSync(${JSON.stringify(calls)}, 'x'); return {}; };\n`,
+    );
+    writeFileSync(
+      path.join(root, 'gate.yaml'),
+      'name: gate\nsteps:\n  - { id: ok, kind: approval, message: Go? }\n',
+    );
+    const db = `--store=sqlite:${path.join(root, 'journal.db')}`;
+    const run = cli(['run', 'gate.yaml', db, '--json'], { cwd: root });
+    expect(run.status).toBe(3);
+    const runId = (JSON.parse(run.stdout) as { runId: string }).runId;
+    expect(readFileSync(calls, 'utf8')).toBe('x');
+    const approve = cli(['approve', runId, 'ok', db], { cwd: root });
+    expect(approve.stderr).toBe('');
+    expect(approve.status).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('xx');
   });
 });
 
