@@ -320,11 +320,16 @@ export class McpServerConnection {
     };
     client.ping({ timeout: PROBE_TIMEOUT_MS }).then(done, () => {
       done();
-      if (this.client !== client) return;
-      // lost() first: it retires this client, so the close's onclose does not call it again.
-      this.lost();
-      void client.close().catch(() => undefined);
+      this.drop(client);
     });
+  }
+
+  /** Gives up on a client that is still the live one: reconnect, and close it (failing its calls). */
+  private drop(client: Client): void {
+    if (this.client !== client) return;
+    // lost() first: it retires this client, so the close's onclose does not call it again.
+    this.lost();
+    void client.close().catch(() => undefined);
   }
 
   private schedulePing(client: Client): void {
@@ -339,11 +344,7 @@ export class McpServerConnection {
         () => {
           if (this.client === client) this.schedulePing(client);
         },
-        () => {
-          if (this.client !== client) return;
-          this.lost();
-          void client.close().catch(() => undefined);
-        },
+        () => this.drop(client),
       );
     });
   }
@@ -537,10 +538,7 @@ export class McpServerConnection {
     }
     // The transport broke (child died, connection refused, session gone): the request may have
     // reached the server. Start over with a new connection.
-    if (this.client === client) {
-      this.lost();
-      void client.close().catch(() => undefined);
-    }
+    this.drop(client);
     return new McpCallFailure(
       'mcp-connection-lost',
       `tool ${this.name}.${tool}: the connection to the MCP server was lost during the call (${this.describe(error)})` +
