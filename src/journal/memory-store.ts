@@ -21,6 +21,30 @@ const copyBatch = (batch: StoredBatch): StoredBatch => ({
   hash: batch.hash,
 });
 
+/** The run's record after `request`, or the conflict that refuses it; changes nothing. */
+function nextRecord(request: AppendRequest, current: MemoryRun | undefined): RunRecord {
+  if (request.create !== undefined) {
+    if (current !== undefined)
+      throw new JournalConflictError(
+        request.runId,
+        request.expectedSeq,
+        current.record.headSeq,
+        'exists',
+      );
+    return newRunRecord(request);
+  }
+  if (current === undefined) throw new RunNotFoundError(request.runId);
+  const head = current.record.headSeq;
+  if (request.expectedSeq !== head + 1)
+    throw new JournalConflictError(request.runId, request.expectedSeq, head, 'extended');
+  return {
+    ...current.record,
+    headSeq: headAfter(request),
+    status: request.status ?? current.record.status,
+    updatedAt: request.at,
+  };
+}
+
 /**
  * The journal in plain maps, for tests and throwaway runs. It keeps the durable stores' semantics
  * (conflicts, all-or-nothing batches) and copies on the way in and out, so a caller that mutates an
@@ -120,30 +144,7 @@ export class MemoryJournalStore implements JournalStore {
     for (const request of requests) {
       checkRequest(request);
       const current = staged.get(request.runId) ?? this.#runs.get(request.runId);
-      let record: RunRecord;
-      if (request.create !== undefined) {
-        if (current !== undefined) {
-          throw new JournalConflictError(
-            request.runId,
-            request.expectedSeq,
-            current.record.headSeq,
-            'exists',
-          );
-        }
-        record = newRunRecord(request);
-      } else {
-        if (current === undefined) throw new RunNotFoundError(request.runId);
-        const head = current.record.headSeq;
-        if (request.expectedSeq !== head + 1) {
-          throw new JournalConflictError(request.runId, request.expectedSeq, head, 'extended');
-        }
-        record = {
-          ...current.record,
-          headSeq: headAfter(request),
-          status: request.status ?? current.record.status,
-          updatedAt: request.at,
-        };
-      }
+      const record = nextRecord(request, current);
       const pending = staged.get(request.runId)?.batches ?? [];
       staged.set(request.runId, {
         record,
@@ -169,29 +170,11 @@ export class MemoryJournalStore implements JournalStore {
   #commitOne(request: AppendRequest): void {
     checkRequest(request);
     const current = this.#runs.get(request.runId);
-    if (request.create !== undefined) {
-      if (current !== undefined)
-        throw new JournalConflictError(
-          request.runId,
-          request.expectedSeq,
-          current.record.headSeq,
-          'exists',
-        );
-      this.#runs.set(request.runId, {
-        record: newRunRecord(request),
-        batches: request.batches.map(copyBatch),
-      });
+    const record = nextRecord(request, current);
+    if (current === undefined) {
+      this.#runs.set(request.runId, { record, batches: request.batches.map(copyBatch) });
     } else {
-      if (current === undefined) throw new RunNotFoundError(request.runId);
-      const head = current.record.headSeq;
-      if (request.expectedSeq !== head + 1)
-        throw new JournalConflictError(request.runId, request.expectedSeq, head, 'extended');
-      current.record = {
-        ...current.record,
-        headSeq: headAfter(request),
-        status: request.status ?? current.record.status,
-        updatedAt: request.at,
-      };
+      current.record = record;
       for (const batch of request.batches) current.batches.push(copyBatch(batch));
     }
     this.#keepExtras(request);
