@@ -97,29 +97,15 @@ export function copyJson<T extends JsonValue>(value: T): T {
 
 /** True when `node` is JSON within MAX_DEPTH levels; false says "walk it again to see why". */
 function isPlainJson(node: unknown, depth: number): boolean {
-  switch (typeof node) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(node);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (node === null) return true;
+  if (describe(node) !== undefined) return false;
+  if (node === null || typeof node !== 'object') return true;
   if (depth > MAX_DEPTH) return false;
   if (Array.isArray(node)) {
     for (const item of node) if (!isPlainJson(item, depth + 1)) return false;
     return true;
   }
-  const proto = Object.getPrototypeOf(node) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key in node) {
-    if (!Object.hasOwn(node, key)) return false;
+  for (const key of Object.keys(node))
     if (!isPlainJson((node as Record<string, unknown>)[key], depth + 1)) return false;
-  }
   return true;
 }
 
