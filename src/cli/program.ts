@@ -58,6 +58,8 @@ export class UsageError extends SwitchyardError {
 class Session {
   private storeInstance: JournalStore | undefined;
   private mcpServers: McpServers | undefined;
+  /** Config loads by file ('' for none), kept for the command: see loadOnce. */
+  private readonly loaded = new Map<string, Promise<LoadedConfig>>();
 
   constructor(
     readonly options: GlobalOptions,
@@ -75,7 +77,6 @@ class Session {
    * Each config file is loaded once per command: a switchyard.config.ts whose default export is a
    * function (fetching a secret, say) must not run again each time a command asks for its config.
    */
-  private readonly loaded = new Map<string, Promise<LoadedConfig>>();
   private loadOnce(file: string | undefined): Promise<LoadedConfig> {
     const key = file ?? '';
     let config = this.loaded.get(key);
