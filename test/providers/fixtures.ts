@@ -12,6 +12,17 @@ import { sse } from './loopback.js';
  *   `{ "type": "error", "error": { "type", "message" } }`; 529 is overloaded_error.
  */
 
+/** The tool every provider's tool-call test offers the model (a ModelTool). */
+export const lookupTool = {
+  name: 'lookup',
+  description: 'Weather by city',
+  inputSchema: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+  },
+};
+
 export const openai = {
   completion(content: string, usage = { prompt_tokens: 12, completion_tokens: 5 }) {
     return {

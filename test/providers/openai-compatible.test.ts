@@ -7,7 +7,7 @@ import {
   type OpenAICompatibleModelSettings,
 } from '../../src/providers/ai-sdk.js';
 import { ProviderError } from '../../src/providers/errors.js';
-import { openai } from './fixtures.js';
+import { lookupTool, openai } from './fixtures.js';
 import { loopbackOnlyFetch, startLoopback, type Loopback } from './loopback.js';
 
 let server: Loopback;
@@ -185,17 +185,7 @@ describe('OpenAI-compatible server on a custom baseURL', () => {
     const response = await model().generate(
       {
         ...request,
-        tools: [
-          {
-            name: 'lookup',
-            description: 'Weather by city',
-            inputSchema: {
-              type: 'object',
-              properties: { city: { type: 'string' } },
-              required: ['city'],
-            },
-          },
-        ],
+        tools: [lookupTool],
         toolChoice: 'required',
       },
       signal(),

@@ -7,7 +7,7 @@ import {
   type OpenAIModelSettings,
 } from '../../src/providers/ai-sdk.js';
 import { ProviderError } from '../../src/providers/errors.js';
-import { openai } from './fixtures.js';
+import { lookupTool, openai } from './fixtures.js';
 import { loopbackOnlyFetch, sse, startLoopback, type Loopback } from './loopback.js';
 
 let server: Loopback;
@@ -424,17 +424,7 @@ describe('OpenAI chat completions over loopback', () => {
     const response = await model().generate(
       {
         ...request,
-        tools: [
-          {
-            name: 'lookup',
-            description: 'Weather by city',
-            inputSchema: {
-              type: 'object',
-              properties: { city: { type: 'string' } },
-              required: ['city'],
-            },
-          },
-        ],
+        tools: [lookupTool],
         toolChoice: 'required',
       },
       signal(),
