@@ -342,8 +342,7 @@ async function importConfig(file: string): Promise<unknown> {
   // namespace's default, marked __esModule, with the real default export inside.
   let exports: Record<string, unknown> = namespace;
   const wrapped = namespace.default;
-  if (typeof wrapped === 'object' && wrapped !== null && '__esModule' in wrapped)
-    exports = wrapped;
+  if (typeof wrapped === 'object' && wrapped !== null && '__esModule' in wrapped) exports = wrapped;
   if (!('default' in exports))
     throw new ConfigError(file, 'has no default export', {
       hint: "end it with `export default defineConfig({ ... })` (defineConfig from 'switchyard')",

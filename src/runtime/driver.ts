@@ -196,7 +196,7 @@ export class RunDriver {
    * rather than a closure per tick, and the run-start's stored text made once (it never changes).
    */
   private readonly checkpoint = (): string => {
-    this.startTextCache ??= encodeEvent(this.engine.runStart).text;
+    this.startTextCache ??= this.journal.startText ?? encodeEvent(this.engine.runStart).text;
     return checkpointState(this.engine.snapshot(), this.startTextCache);
   };
 

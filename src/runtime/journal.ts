@@ -26,6 +26,7 @@ const CHECKPOINT_PAUSE_BYTES = 16 * 1024;
 export class RunJournal {
   private sinceCheckpoint = 0;
   private stateBytes = 0;
+  private storedStart: string | undefined;
 
   constructor(
     readonly store: JournalStore,
@@ -36,6 +37,11 @@ export class RunJournal {
     private create?: AppendRequest['create'],
     private readonly checkpointMinBytes = CHECKPOINT_MIN_BYTES,
   ) {}
+
+  /** The run-start as stored, once this journal appended it (checkpoints carry it). */
+  get startText(): string | undefined {
+    return this.storedStart;
+  }
 
   /** The seq the next appended event must carry. */
   get nextSeq(): number {
@@ -75,6 +81,7 @@ export class RunJournal {
       }
       const encoded = encodeEvent(event, fullTexts?.[i]);
       texts[i] = encoded.text;
+      if (event.seq === 0) this.storedStart = encoded.text;
       if (encoded.blobs.length > 0) blobs = blobs.concat(encoded.blobs);
     }
     let batches: StoredBatch[] = [];
@@ -113,6 +120,16 @@ export class RunJournal {
 /** A checkpoint's state text: the engine snapshot and the run-start as stored, in canonical order. */
 export function checkpointState(snapshot: EngineSnapshot, startText: string): string {
   return `{"engine":${canonicalJson(snapshot as unknown as JsonValue)},"start":${startText}}`;
+}
+
+/** The snapshot format version of a stored checkpoint; undefined when it cannot be read. */
+export function snapshotVersion(state: string): number | undefined {
+  try {
+    const v = (JSON.parse(state) as { engine?: { v?: unknown } }).engine?.v;
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where one stored batch sits in the loaded event list, with its body as stored. */
@@ -315,8 +332,7 @@ async function decodeRows(
         `a batch starts at seq ${row.seq} where ${firstSeq + start} was expected`,
         { seq: firstSeq + start },
       );
-    if (batchHash(prev, row.body) !== row.hash)
-      throw new JournalHashError(runId, row.seq, 'event');
+    if (batchHash(prev, row.body) !== row.hash) throw new JournalHashError(runId, row.seq, 'event');
     prev = row.hash;
     let parsed: unknown;
     try {

@@ -26,7 +26,7 @@ import {
   type ToolDefinition,
 } from '../core/ports.js';
 import type { RoutingSpec, StepSpec, WorkflowSpec } from '../core/spec.js';
-import { RunEngine, SnapshotError } from '../executor/engine.js';
+import { RunEngine, SNAPSHOT_VERSION, SnapshotError } from '../executor/engine.js';
 import { planWorkflow, type WorkflowPlan } from '../executor/plan.js';
 import { JournalInvalidError } from '../executor/errors.js';
 import { replayJournal } from '../executor/replay.js';
@@ -54,6 +54,7 @@ import {
 import {
   CHECKPOINT_MIN_BYTES,
   checkpointState,
+  snapshotVersion,
   loadFromCheckpoint,
   loadJournal,
   readJournalPages,
@@ -385,6 +386,11 @@ export class Runtime {
         }
         const onBatch = (end: number, engine: RunEngine): void => {
           if (checkpoint?.seq !== page.firstSeq + end - 1) return;
+          seen.checkpoint = true;
+          // One written by an engine with another snapshot format is never restored (resume
+          // replays the journal instead), so there is nothing to hold it to.
+          const version = snapshotVersion(checkpoint.state);
+          if (version !== undefined && version !== SNAPSHOT_VERSION) return;
           // Resume trusts the checkpoint instead of replaying up to it: it must be what the
           // journal derives, byte for byte.
           const derived = checkpointState(engine.snapshot(), startText);
@@ -394,7 +400,6 @@ export class Runtime {
               { seq: checkpoint.seq },
             );
           }
-          seen.checkpoint = true;
         };
         const result = await replayJournal(page.events, undefined, page.batches, {
           ...(replay === undefined

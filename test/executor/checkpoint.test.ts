@@ -74,11 +74,14 @@ describe('checkpoints', () => {
     const store = new MemoryJournalStore();
     const { runtime, runId } = await pausedRun(store);
     // A checkpoint can only be added at the run's head: put a well-formed but forged one there (an
-    // earlier state, with a step's attempt count changed).
+    // earlier state, with the engine's clock moved on by a millisecond).
     const head = (await runtime.getRun(runId)).headSeq;
     const checkpoint = await store.readCheckpoint(runId);
     if (!checkpoint) throw new Error('no checkpoint');
-    const forged = checkpoint.state.replace('"attempt":1', '"attempt":2');
+    const forged = checkpoint.state.replace(
+      /"at":(\d+)/,
+      (_, at: string) => `"at":${Number(at) + 1}`,
+    );
     expect(forged).not.toBe(checkpoint.state);
     await store.append({
       runId,
@@ -92,5 +95,56 @@ describe('checkpoints', () => {
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('JOURNAL_INVALID');
     expect(report.error?.message).toContain(`checkpoint at seq ${head} differs`);
+  });
+
+  it('a checkpoint keeps only what settled steps still need: state, attempt and output', async () => {
+    const store = new MemoryJournalStore();
+    const { runId } = await pausedRun(store);
+    const checkpoint = await store.readCheckpoint(runId);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const nodes: Array<Record<string, unknown>> = [];
+    const walk = (frame: { nodes: Array<Record<string, unknown> | null> }): void => {
+      for (const node of frame.nodes) {
+        if (!node) continue;
+        nodes.push(node);
+        for (const child of (node.children as (typeof frame)[] | undefined) ?? []) walk(child);
+      }
+    };
+    walk(
+      (JSON.parse(checkpoint.state) as { engine: { root: Parameters<typeof walk>[0] } }).engine
+        .root,
+    );
+    const settled = nodes.filter((node) => node.state === 'completed');
+    expect(settled.length).toBeGreaterThan(0);
+    for (const node of settled) {
+      expect(node).not.toHaveProperty('input');
+      expect(node).not.toHaveProperty('lastCall');
+      // Fields at their new-node value are left out rather than written as null.
+      expect(Object.values(node)).not.toContain(null);
+    }
+  });
+
+  it('a checkpoint from an older snapshot format is skipped: resume replays, verify passes', async () => {
+    const store = new ReadLog();
+    const { runtime, runId } = await pausedRun(store);
+    const head = (await runtime.getRun(runId)).headSeq;
+    const checkpoint = await store.readCheckpoint(runId);
+    if (!checkpoint) throw new Error('no checkpoint');
+    const older = checkpoint.state.replace(/"v":\d+/, '"v":1');
+    expect(older).not.toBe(checkpoint.state);
+    await store.append({
+      runId,
+      expectedSeq: head + 1,
+      batches: [],
+      blobs: [],
+      at: 0,
+      checkpoint: { seq: head, state: older },
+    });
+    expect((await runtime.verify(runId)).ok).toBe(true);
+    store.reads.length = 0;
+    const done = await runtime.approve(runId, 'review', { approved: true });
+    expect(done.status).toBe('completed');
+    expect(store.reads).toContain(0); // after trying the checkpoint, the whole journal
+    expect((await runtime.verify(runId)).ok).toBe(true);
   });
 });
