@@ -135,9 +135,13 @@ class Frame {
     this.nodes = new Array<StepNode | undefined>(block.steps.length);
     this.waitingDeps = new Int32Array(block.steps.length);
     for (const step of block.steps) this.waitingDeps[step.index] = step.deps.length;
+    // One shape for every frame's env: templates read it on every step.
     this.env = {
       input,
-      ...vars,
+      item: vars.item,
+      index: vars.index,
+      iteration: vars.iteration,
+      previous: vars.previous,
       step: (id) => this.view(id),
     };
   }
@@ -169,6 +173,7 @@ class Frame {
 }
 
 const NONE: readonly JsonValue[] = Object.freeze([]);
+const NO_FRAMES: ReadonlySet<Frame> = new Set();
 
 class StepNode {
   state: NodeState = 'pending';
@@ -178,7 +183,8 @@ class StepNode {
   waiting: Waiting | null = null;
   input: JsonValue = null;
   lastCall: Unsequenced<ToolCallStartEvent> | null = null;
-  readonly children = new Set<Frame>();
+  /** Open child frames of a container step; made on first use (most steps are leaves). */
+  private frames: Set<Frame> | null = null;
   // map (assigned when the map starts; leaves, most nodes, share the empty placeholder)
   items: readonly JsonValue[] = NONE;
   results: JsonValue[] = NONE as JsonValue[];
@@ -206,6 +212,22 @@ class StepNode {
     /** Set for a fallback node: the node whose failure it stands in for. */
     readonly replaces: StepNode | null,
   ) {}
+
+  get children(): ReadonlySet<Frame> {
+    return this.frames ?? NO_FRAMES;
+  }
+
+  addChild(frame: Frame): void {
+    (this.frames ??= new Set()).add(frame);
+  }
+
+  removeChild(frame: Frame): void {
+    this.frames?.delete(frame);
+  }
+
+  clearChildren(): void {
+    this.frames?.clear();
+  }
 
   view(): StepView {
     return {
@@ -350,7 +372,7 @@ export class RunEngine {
     for (const child of snap.children ?? []) {
       const block = childBlock(step, child.slot);
       if (!block) throw new SnapshotError(`step ${node.path} has no block '${child.slot}'`);
-      node.children.add(
+      node.addChild(
         this.restoreFrame(child, block, `${node.path}/${child.slot}/`, frame, node, byPath),
       );
     }
@@ -647,7 +669,7 @@ export class RunEngine {
     frame.state = 'done';
     const owner = frame.owner;
     if (!owner) return this.endRun('completed', output, undefined);
-    owner.children.delete(frame);
+    owner.removeChild(frame);
     return this.childFrameDone(owner, frame, output);
   }
 
@@ -657,7 +679,7 @@ export class RunEngine {
     this.cancelNodes(frame);
     const owner = frame.owner;
     if (!owner) return this.endRun('failed', undefined, failure);
-    owner.children.delete(frame);
+    owner.removeChild(frame);
     if (owner.state !== 'running') return;
     this.cancelChildren(owner);
     return this.failStep(owner, {
@@ -1761,7 +1783,7 @@ export class RunEngine {
       slot,
       this.start.input,
     );
-    owner.children.add(frame);
+    owner.addChild(frame);
     this.enqueue(() => this.startFrame(frame));
     return frame;
   }
@@ -1892,7 +1914,7 @@ export class RunEngine {
       child.state = 'cancelled';
       this.cancelNodes(child);
     }
-    node.children.clear();
+    node.clearChildren();
   }
 
   private cancelNodes(frame: Frame): void {
