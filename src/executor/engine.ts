@@ -117,7 +117,8 @@ interface ScopeVars {
 /** One execution of a block: the root block, one map item, one loop iteration, one branch arm. */
 class Frame {
   readonly nodes: Array<StepNode | undefined>;
-  readonly waitingDeps: Int32Array;
+  /** Dependencies each step still waits for (a plain array: a typed one costs more to make). */
+  readonly waitingDeps: number[];
   settled = 0;
   state: 'running' | 'done' | 'failed' | 'cancelled' = 'running';
   readonly env: TemplateEnv;
@@ -133,8 +134,7 @@ class Frame {
     input: JsonValue,
   ) {
     this.nodes = new Array<StepNode | undefined>(block.steps.length);
-    this.waitingDeps = new Int32Array(block.steps.length);
-    for (const step of block.steps) this.waitingDeps[step.index] = step.deps.length;
+    this.waitingDeps = block.depCounts.slice();
     // One shape for every frame's env: templates read it on every step.
     this.env = {
       input,
@@ -2035,7 +2035,7 @@ export class SnapshotError extends Error {
 function snapshotFrame(frame: Frame): FrameSnapshot {
   // Keys in canonical order, so the checkpoint writer serialises it as built (core/json.ts).
   return {
-    deps: Array.from(frame.waitingDeps),
+    deps: frame.waitingDeps.slice(),
     // Array.from, not map: steps not started yet are holes, which map would keep.
     nodes: Array.from(frame.nodes, (node) => (node ? snapshotNode(node) : null)),
     settled: frame.settled,

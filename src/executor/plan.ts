@@ -40,6 +40,8 @@ export interface PlannedBlock {
   indexById: Map<string, number>;
   output: CompiledTemplate | undefined;
   roots: number[];
+  /** Each step's number of dependencies: a frame starts from a copy. */
+  depCounts: readonly number[];
 }
 
 export interface WorkflowPlan {
@@ -114,6 +116,7 @@ export function planBlock(block: BlockSpec): PlannedBlock {
     indexById,
     output: block.output === undefined ? undefined : compileTemplate(block.output),
     roots: steps.filter((s) => s.deps.length === 0).map((s) => s.index),
+    depCounts: steps.map((s) => s.deps.length),
   };
 }
 

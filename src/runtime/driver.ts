@@ -394,16 +394,7 @@ export class RunDriver {
 
   private async callTool(call: ToolCallStartEvent, live: LiveCall): Promise<void> {
     const { path, attempt } = call;
-    const context: ToolContext = {
-      runId: this.journal.runId,
-      stepPath: path,
-      attempt,
-      idempotencyKey: call.key,
-      // Made on first use: most tools never look at it, and an AbortSignal costs more than a call.
-      get signal() {
-        return live.signal;
-      },
-    };
+    const context = new CallContext(this.journal.runId, path, attempt, call.key, live);
     const result = await this.withDeadline(
       this.deps.tools.invoke(call.tool, call.input, context),
       live,
@@ -593,6 +584,29 @@ const ABORTED = Symbol('aborted');
  * made only when asked for; the race with the call's promise settles through a stored resolver,
  * without an event listener per call.
  */
+/**
+ * What a tool is told about its call. A class, not an object literal: a literal with a getter
+ * costs ~0.5 µs to create (V8 defines the accessor at run time), a tenth of a no-op step.
+ */
+class CallContext implements ToolContext {
+  readonly #live: LiveCall;
+
+  constructor(
+    readonly runId: string,
+    readonly stepPath: string,
+    readonly attempt: number,
+    readonly idempotencyKey: string,
+    live: LiveCall,
+  ) {
+    this.#live = live;
+  }
+
+  /** Made on first use: most tools never look at it, and an AbortSignal costs more than a call. */
+  get signal(): AbortSignal {
+    return this.#live.signal;
+  }
+}
+
 class LiveCall {
   cancelTimer?: () => void;
   reason: unknown;
