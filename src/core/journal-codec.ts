@@ -23,19 +23,50 @@ export interface EncodedEvent {
 
 const NO_BLOBS: Blob[] = [];
 
+/** Canonical texts of payload values their maker already serialised (see rememberText). */
+const KNOWN_TEXTS = new WeakMap<object, string>();
+
+/**
+ * Tells the codec the canonical JSON of a payload value that will not change (the run-start's
+ * spec, parsed from that very text), so encoding its event neither serialises it again nor, when
+ * it alone is over the inline limit, serialises the whole event to find that out.
+ */
+export function rememberText(value: object, text: string): void {
+  KNOWN_TEXTS.set(value, text);
+}
+
+function textOf(value: JsonValue): string {
+  const known = typeof value === 'object' && value !== null ? KNOWN_TEXTS.get(value) : undefined;
+  return known ?? canonicalJson(value);
+}
+
+/** True when a payload field's remembered text alone is over the inline limit. */
+function knownOverLimit(record: Record<string, unknown>): boolean {
+  for (const field of PAYLOAD_FIELDS) {
+    const value = record[field];
+    if (typeof value !== 'object' || value === null) continue;
+    const known = KNOWN_TEXTS.get(value);
+    if (known !== undefined && known.length > BODY_LIMIT) return true;
+  }
+  return false;
+}
+
 /**
  * Encodes one event. `full` is its canonical JSON when the caller already has it (the driver
  * serialises each world event once, for its live copy and for the journal).
  */
 export function encodeEvent(event: JournalEvent, full?: string): EncodedEvent {
-  const text = full ?? canonicalJson(event as unknown as JsonValue);
-  if (text.length <= BODY_LIMIT) return { text, blobs: NO_BLOBS };
+  const record = event as unknown as Record<string, JsonValue>;
+  if (full !== undefined || !knownOverLimit(record)) {
+    const text = full ?? canonicalJson(event as unknown as JsonValue);
+    if (text.length <= BODY_LIMIT) return { text, blobs: NO_BLOBS };
+  }
   const blobs: Blob[] = [];
-  const slim: Record<string, JsonValue> = { ...(event as unknown as Record<string, JsonValue>) };
+  const slim: Record<string, JsonValue> = { ...record };
   for (const field of PAYLOAD_FIELDS) {
     const value = slim[field];
     if (value === undefined) continue;
-    const fieldText = canonicalJson(value);
+    const fieldText = textOf(value);
     if (fieldText.length <= FIELD_LIMIT) continue;
     const hash = sha256Hex(fieldText);
     blobs.push({ hash, text: fieldText });

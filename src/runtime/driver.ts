@@ -163,8 +163,8 @@ export class RunDriver {
       for (const world of worlds) {
         // Decide on the event as the journal will hold it (a copy parsed from its canonical JSON),
         // so replay sees the very same values; the text itself goes to the journal.
-        const full = canonicalJson(sequenced(world, seq) as unknown as JsonValue);
-        const event = JSON.parse(full) as WorldEvent;
+        const [event, full] =
+          world.type === 'run-start' ? journalFormStart(world, seq) : journalForm(world, seq);
         events.push(event);
         fullTexts.push(full);
         seq += 1;
@@ -637,6 +637,26 @@ class LiveCall {
       );
     });
   }
+}
+
+/** A world event as the journal will hold it, and its canonical text. */
+function journalForm(world: World, seq: number): [WorldEvent, string | undefined] {
+  const full = canonicalJson(sequenced(world, seq) as unknown as JsonValue);
+  return [JSON.parse(full) as WorldEvent, full];
+}
+
+/**
+ * The run-start as the journal will hold it, without a round trip of its spec: the runtime made
+ * the spec from its canonical text (and told the codec that text), and it is most of the event's
+ * bytes — a 1,000-step spec is ~100 KB, serialised and parsed again here for every run. The rest
+ * goes through canonical JSON like any world event. No text: the codec makes it, using the spec's.
+ */
+function journalFormStart(world: World, seq: number): [WorldEvent, undefined] {
+  const { spec, ...rest } = sequenced(world, seq);
+  const withoutSpec: JsonValue = { ...(rest as Record<string, JsonValue>), spec: null };
+  const event = JSON.parse(canonicalJson(withoutSpec)) as Record<string, unknown>;
+  event.spec = spec;
+  return [event as unknown as WorldEvent, undefined];
 }
 
 /**

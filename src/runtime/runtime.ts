@@ -13,7 +13,7 @@ import type {
 } from '../core/events.js';
 import { sha256Hex } from '../core/hash.js';
 import { parsePromptFile } from '../core/prompt-file.js';
-import { encodeEvent } from '../core/journal-codec.js';
+import { encodeEvent, rememberText } from '../core/journal-codec.js';
 import { assertJson, canonicalCopy, canonicalJson, type JsonValue } from '../core/json.js';
 import {
   isTerminalStatus,
@@ -168,6 +168,9 @@ export class Runtime {
     for (const [name, at] of promptModelHints(spec, prompts))
       if (!this.models.get(name)) throw new ModelNotFoundError(name, at, this.models.names());
     const models = this.modelsFor(spec, prompts);
+    const journalSpec = JSON.parse(specText) as JsonValue & object;
+    // The journal writer stores the spec as this text rather than serialising it again.
+    rememberText(journalSpec, specText);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
@@ -175,7 +178,7 @@ export class Runtime {
       runId: runId ?? this.ids.runId(),
       workflow: spec.name,
       specHash: sha256Hex(specText),
-      spec: JSON.parse(specText) as JsonValue,
+      spec: journalSpec,
       input: canonicalCopy(input as JsonValue),
       prompts: canonicalCopy(prompts),
       tools: canonicalCopy(this.toolsFor(spec) as unknown as JsonValue) as unknown as Record<
