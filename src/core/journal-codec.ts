@@ -40,15 +40,15 @@ function textOf(value: JsonValue): string {
   return known ?? canonicalJson(value);
 }
 
-/** True when a payload field's remembered text alone is over the inline limit. */
+/**
+ * True when the event's spec has a remembered text over the inline limit. Only the run-start's
+ * spec is ever remembered, so one field is looked at, not every payload field of every decision.
+ */
 function knownOverLimit(record: Record<string, unknown>): boolean {
-  for (const field of PAYLOAD_FIELDS) {
-    const value = record[field];
-    if (typeof value !== 'object' || value === null) continue;
-    const known = KNOWN_TEXTS.get(value);
-    if (known !== undefined && known.length > BODY_LIMIT) return true;
-  }
-  return false;
+  const spec = record.spec;
+  if (typeof spec !== 'object' || spec === null) return false;
+  const known = KNOWN_TEXTS.get(spec);
+  return known !== undefined && known.length > BODY_LIMIT;
 }
 
 /**
@@ -58,7 +58,7 @@ function knownOverLimit(record: Record<string, unknown>): boolean {
 export function encodeEvent(event: JournalEvent, full?: string): EncodedEvent {
   const record = event as unknown as Record<string, JsonValue>;
   if (full !== undefined || !knownOverLimit(record)) {
-    const text = full ?? canonicalJson(event as unknown as JsonValue);
+    const text = full ?? canonicalJson(record);
     if (text.length <= BODY_LIMIT) return { text, blobs: NO_BLOBS };
   }
   const blobs: Blob[] = [];

@@ -580,11 +580,6 @@ class TimeoutSignal extends Error {}
 const ABORTED = Symbol('aborted');
 
 /**
- * A call in flight (or a timer): how it is aborted. The AbortSignal a tool or model may watch is
- * made only when asked for; the race with the call's promise settles through a stored resolver,
- * without an event listener per call.
- */
-/**
  * What a tool is told about its call. A class, not an object literal: a literal with a getter
  * costs ~0.5 µs to create (V8 defines the accessor at run time), a tenth of a no-op step.
  */
@@ -607,6 +602,11 @@ class CallContext implements ToolContext {
   }
 }
 
+/**
+ * A call in flight (or a timer): how it is aborted. The AbortSignal a tool or model may watch is
+ * made only when asked for; the race with the call's promise settles through a stored resolver,
+ * without an event listener per call.
+ */
 class LiveCall {
   cancelTimer?: () => void;
   reason: unknown;

@@ -36,6 +36,24 @@ async function pausedRun(store: MemoryJournalStore) {
   return { runtime, runId: paused.runId };
 }
 
+/** Puts `state` in as the run's checkpoint at its head (the only place one can be added). */
+async function replaceCheckpoint(
+  runtime: Awaited<ReturnType<typeof pausedRun>>['runtime'],
+  runId: string,
+  state: string,
+): Promise<number> {
+  const head = (await runtime.getRun(runId)).headSeq;
+  await runtime.store.append({
+    runId,
+    expectedSeq: head + 1,
+    batches: [],
+    blobs: [],
+    at: 0,
+    checkpoint: { seq: head, state },
+  });
+  return head;
+}
+
 describe('checkpoints', () => {
   it('a long run writes checkpoints; deciding it replays only the batches after the last one', async () => {
     const store = new ReadLog();
@@ -55,15 +73,7 @@ describe('checkpoints', () => {
     const a = await pausedRun(new MemoryJournalStore());
     const b = await pausedRun(new MemoryJournalStore());
     // b loses its checkpoint (an unreadable one is ignored): it must replay from seq 0.
-    const head = (await b.runtime.getRun(b.runId)).headSeq;
-    await b.runtime.store.append({
-      runId: b.runId,
-      expectedSeq: head + 1,
-      batches: [],
-      blobs: [],
-      at: 0,
-      checkpoint: { seq: head, state: 'not json' },
-    });
+    await replaceCheckpoint(b.runtime, b.runId, 'not json');
     const doneA = await a.runtime.approve(a.runId, 'review', { approved: true });
     const doneB = await b.runtime.approve(b.runId, 'review', { approved: true });
     expect(doneB).toEqual({ ...doneA, runId: b.runId });
@@ -75,7 +85,6 @@ describe('checkpoints', () => {
     const { runtime, runId } = await pausedRun(store);
     // A checkpoint can only be added at the run's head: put a well-formed but forged one there (an
     // earlier state, with the engine's clock moved on by a millisecond).
-    const head = (await runtime.getRun(runId)).headSeq;
     const checkpoint = await store.readCheckpoint(runId);
     if (!checkpoint) throw new Error('no checkpoint');
     const forged = checkpoint.state.replace(
@@ -83,14 +92,7 @@ describe('checkpoints', () => {
       (_, at: string) => `"at":${Number(at) + 1}`,
     );
     expect(forged).not.toBe(checkpoint.state);
-    await store.append({
-      runId,
-      expectedSeq: head + 1,
-      batches: [],
-      blobs: [],
-      at: 0,
-      checkpoint: { seq: head, state: forged },
-    });
+    const head = await replaceCheckpoint(runtime, runId, forged);
     const report = await runtime.verify(runId);
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('JOURNAL_INVALID');
@@ -127,19 +129,11 @@ describe('checkpoints', () => {
   it('a checkpoint from an older snapshot format is skipped: resume replays, verify passes', async () => {
     const store = new ReadLog();
     const { runtime, runId } = await pausedRun(store);
-    const head = (await runtime.getRun(runId)).headSeq;
     const checkpoint = await store.readCheckpoint(runId);
     if (!checkpoint) throw new Error('no checkpoint');
     const older = checkpoint.state.replace(/"v":\d+/, '"v":1');
     expect(older).not.toBe(checkpoint.state);
-    await store.append({
-      runId,
-      expectedSeq: head + 1,
-      batches: [],
-      blobs: [],
-      at: 0,
-      checkpoint: { seq: head, state: older },
-    });
+    await replaceCheckpoint(runtime, runId, older);
     expect((await runtime.verify(runId)).ok).toBe(true);
     store.reads.length = 0;
     const done = await runtime.approve(runId, 'review', { approved: true });
