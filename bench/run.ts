@@ -58,8 +58,17 @@ const { values: options } = parseArgs({
     only: { type: 'string', multiple: true, default: [] },
     /** The cap on one run of a comparison child, in seconds (default: the sizes' capS). */
     cap: { type: 'string' },
+    /**
+     * The collection before each timed repetition: 'minor' (default) or 'full'. See
+     * lib/child.ts#collectGarbage for why a full one is not the default.
+     */
+    gc: { type: 'string', default: 'minor' },
   },
 });
+if (options.gc !== 'minor' && options.gc !== 'full') {
+  process.stderr.write(`error: --gc must be minor or full, got ${options.gc}\n`);
+  process.exit(2);
+}
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -170,6 +179,7 @@ function runChild(
         ...process.env,
         SWITCHYARD_BENCH_FROM: options.dist ? 'dist' : 'src',
         SWITCHYARD_BENCH_DIST: compiledDir,
+        SWITCHYARD_BENCH_GC: options.gc,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -460,6 +470,7 @@ async function bench(): Promise<BenchResults> {
     rounds: sizes.rounds,
     sizes: { ...sizes },
     source: options.dist ? 'dist' : 'src',
+    gc: options.gc === 'full' ? 'full' : 'minor',
     machine: {
       nproc: availableParallelism(),
       cpuModel: cpuModel(),
@@ -490,7 +501,8 @@ function header(r: BenchResults, markdown: boolean): string {
       `; Switchyard imported from ${r.source === 'dist' ? 'dist/' : 'src/ through tsx'}` +
       (r.scenarios['switchyard/chain/memory']
         ? `, and in the engine comparison (plain node) from ${r.source === 'dist' ? 'dist/' : 'src/ compiled by tsc'}`
-        : ''),
+        : '') +
+      `; ${r.gc === 'minor' ? 'a minor' : 'a full'} garbage collection before each timed repetition`,
   ];
   return markdown ? lines.map((line) => `- ${line}\n`).join('') + '\n' : lines.join('\n') + '\n';
 }

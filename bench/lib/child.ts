@@ -67,10 +67,22 @@ export function cpuSinceUs(start: NodeJS.CpuUsage): number {
 
 /**
  * Collects garbage before a timed repetition when the child runs with --expose-gc, so one
- * repetition does not pay for the previous one's garbage; each still pays for its own.
+ * repetition does not pay for the previous one's short-lived garbage; each still pays for its own,
+ * and for any full collection its old garbage brings on later, as in a long-lived process.
+ *
+ * A minor collection (the young generation) unless the orchestrator says `--gc full`. Node 20's
+ * `gc()` is a memory-reducing full collection: it also drops every hidden class no live object
+ * uses, and V8 then discards the optimized code that embeds one ("weak objects" deoptimizations).
+ * After it, a Switchyard 1,000-step chain deoptimized ~9 hot functions per repetition (the
+ * driver's loop, the tool-call path, the engine's handlers) and ran 52 µs/step (38–74) instead
+ * of 15–20 with a minor collection. A busy process does not get there: V8's own full collections
+ * keep unused maps for two more cycles (--retain-maps-for-n-gc=2). (`gc({ type: 'major' })` is no
+ * way out: Node 20 runs a minor collection for it.)
  */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: (options?: { type: 'minor' }) => void }).gc;
+  if (process.env.SWITCHYARD_BENCH_GC === 'full') gc?.();
+  else gc?.({ type: 'minor' });
 }
 
 export function median(values: readonly number[]): number {

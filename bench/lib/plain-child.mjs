@@ -48,8 +48,11 @@ export function cpuSinceUs(start) {
   return used.user + used.system;
 }
 
+/** As bench/lib/child.ts#collectGarbage (which says why a minor collection by default). */
 export function collectGarbage() {
-  /** @type {{ gc?: () => void }} */ (globalThis).gc?.();
+  const { gc } = /** @type {{ gc?: (options?: { type: 'minor' }) => void }} */ (globalThis);
+  if (process.env.SWITCHYARD_BENCH_GC === 'full') gc?.();
+  else gc?.({ type: 'minor' });
 }
 
 /** @param {readonly number[]} values */

@@ -61,8 +61,8 @@ export function buildTables(r: BenchResults): Table[] {
         'in each child.',
       `SQLite chain: ${fmt(m(SQLITE, 'transactionsPerStep')?.median ?? NaN, 3)} ` +
         `transactions and ${fmt(m(SQLITE, 'eventsPerStep')?.median ?? NaN, 2)} ` +
-        'events per step; (b) inserts a row the size of a mid-chain step\'s batch into a plain ' +
-        'rowid table; (c) reads the run\'s head and inserts that batch into the store\'s own tables.',
+        "events per step; (b) inserts a row the size of a mid-chain step's batch into a plain " +
+        "rowid table; (c) reads the run's head and inserts that batch into the store's own tables.",
       `One setImmediate hop (every SQLite append waits one): ` +
         `${fmt(m('floor/await', 'immediateHopUs')?.median ?? NaN, 2)} µs.`,
     ],
@@ -142,7 +142,7 @@ export function buildTables(r: BenchResults): Table[] {
     notes: [
       'resume ms: from before opening the store to Runtime.resume() returning (finished run), or ' +
         'to the first new append (killed run: the interrupted call re-issued and its result).',
-      'events replayed: the events after the run\'s last checkpoint, which resume restores ' +
+      "events replayed: the events after the run's last checkpoint, which resume restores " +
         'instead of replaying from seq 0.',
     ],
   });

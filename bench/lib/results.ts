@@ -64,6 +64,11 @@ export interface BenchResults {
   sizes: Record<string, number>;
   /** Where the children imported Switchyard from: 'src' (through tsx) or 'dist'. */
   source: 'src' | 'dist';
+  /**
+   * The collection each child made before a timed repetition (bench/lib/child.ts). Results
+   * written before this field existed made a full one.
+   */
+  gc?: 'minor' | 'full';
   machine: {
     nproc: number;
     cpuModel: string;

@@ -32,6 +32,9 @@ describe('npm run bench -- --quick', () => {
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     expect(results.schema).toBe(RESULTS_SCHEMA);
     expect(results.quick).toBe(true);
+    // Each child made a minor collection before its timed repetitions (bench/lib/child.ts).
+    expect(results.gc).toBe('minor');
+    expect(run.stdout).toContain('a minor garbage collection before each timed repetition');
     expect(results.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(results.machine.nproc).toBeGreaterThan(0);
     expect(results.versions.node).toBe(process.version);
