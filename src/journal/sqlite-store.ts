@@ -331,6 +331,7 @@ interface Statements {
   getBlob: Database.Statement<[string], string>;
   putCheckpoint: Database.Statement<[number, number, string]>;
   getCheckpoint: Database.Statement<[number], Checkpoint>;
+  dataVersion: Database.Statement<[], number>;
   getMeta: Database.Statement<[string], string>;
   putMeta: Database.Statement<[string, string]>;
 }
@@ -364,6 +365,14 @@ export class SqliteJournalStore implements JournalStore {
   readonly #applyGroup: Database.Transaction<(group: Pending[], failures: unknown[]) => void>;
   /** run_id → run_key; cleared when a transaction rolls back (a created run may not exist). */
   readonly #keys = new Map<string, number>();
+  /**
+   * run_key → the head and status this connection last wrote or read, valid while no other
+   * connection has committed (PRAGMA data_version unchanged): the optimistic-concurrency check of
+   * an append then costs no query (measured: the stateOf query added ~1.8 µs to a ~7 µs
+   * transaction). Cleared with #keys, and whenever the data version moves.
+   */
+  readonly #heads = new Map<number, { head: number; status: RunStatus }>();
+  #dataVersion: number | undefined;
   #queue: Pending[] = [];
   #flushTimer: NodeJS.Immediate | undefined;
   #closed = false;
@@ -408,6 +417,7 @@ export class SqliteJournalStore implements JournalStore {
           'ON CONFLICT (run_key) DO UPDATE SET seq = excluded.seq, state = excluded.state',
       ),
       getCheckpoint: db.prepare('SELECT seq, state FROM checkpoints WHERE run_key = ?'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
       putMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ' +
@@ -426,7 +436,7 @@ export class SqliteJournalStore implements JournalStore {
           // disk full) must abort the group.
           if (!db.inTransaction) throw error;
           failures[i] = error;
-          this.#keys.clear();
+          this.#forgetKeys();
         }
       }
     });
@@ -585,7 +595,7 @@ export class SqliteJournalStore implements JournalStore {
       try {
         this.#applyAll.immediate(only.requests);
       } catch (error) {
-        this.#keys.clear();
+        this.#forgetKeys();
         only.reject(translateSqliteError(error, this.file));
         return;
       }
@@ -598,7 +608,7 @@ export class SqliteJournalStore implements JournalStore {
     try {
       this.#applyGroup.immediate(group, failures);
     } catch (error) {
-      this.#keys.clear();
+      this.#forgetKeys();
       const failure = translateSqliteError(error, this.file);
       for (let i = 0; i < group.length; i++) {
         (group[i] as Pending).reject(
@@ -619,6 +629,25 @@ export class SqliteJournalStore implements JournalStore {
     }
   };
 
+  /** After a rollback: a run created, or a head moved, in the rolled-back work may not exist. */
+  #forgetKeys(): void {
+    this.#keys.clear();
+    this.#heads.clear();
+  }
+
+  /**
+   * The run's head and status inside the open write transaction: from #heads when no other
+   * connection has committed since this one last looked, else read.
+   */
+  #stateOf(runKey: number): { head: number; status: RunStatus } | undefined {
+    const version = this.#statements.dataVersion.get();
+    if (version !== this.#dataVersion) {
+      this.#heads.clear();
+      this.#dataVersion = version;
+    }
+    return this.#heads.get(runKey) ?? this.#statements.stateOf.get(runKey);
+  }
+
   /** A run's key, cached: keys never change once a run exists (see #forgetKeys for rollbacks). */
   #keyOf(runId: string): number | undefined {
     let key = this.#keys.get(runId);
@@ -635,8 +664,10 @@ export class SqliteJournalStore implements JournalStore {
     const s = this.#statements;
     const { runId, expectedSeq, batches } = request;
     let runKey: number;
+    let status: RunStatus;
     if (request.create !== undefined) {
       const run = newRunRecord(request);
+      status = run.status;
       const created = s.createRun.run(
         runId,
         run.workflow,
@@ -649,19 +680,20 @@ export class SqliteJournalStore implements JournalStore {
       );
       if (created.changes === 0) {
         const key = this.#keyOf(runId);
-        const head = key === undefined ? -1 : (s.stateOf.get(key)?.head ?? -1);
+        const head = key === undefined ? -1 : (this.#stateOf(key)?.head ?? -1);
         throw new JournalConflictError(runId, expectedSeq, head, 'exists');
       }
       runKey = Number(created.lastInsertRowid);
       this.#keys.set(runId, runKey);
     } else {
       const key = this.#keyOf(runId);
-      const state = key === undefined ? undefined : s.stateOf.get(key);
+      const state = key === undefined ? undefined : this.#stateOf(key);
       if (key === undefined || state === undefined) throw new RunNotFoundError(runId);
       if (state.head !== expectedSeq - 1) {
         throw new JournalConflictError(runId, expectedSeq, state.head, 'extended');
       }
       runKey = key;
+      status = state.status;
       if (request.status !== undefined && request.status !== state.status)
         s.setStatus.run(request.status, request.at, headAfter(request), runKey);
     }
@@ -692,5 +724,6 @@ export class SqliteJournalStore implements JournalStore {
     for (const blob of uniqueBlobs(request)) s.insertBlob.run(blob.hash, blob.text);
     if (request.checkpoint !== undefined)
       s.putCheckpoint.run(runKey, request.checkpoint.seq, request.checkpoint.state);
+    this.#heads.set(runKey, { head: headAfter(request), status: request.status ?? status });
   }
 }

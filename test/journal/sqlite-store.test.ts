@@ -214,6 +214,36 @@ describe('SqliteJournalStore', () => {
     await b.close();
   });
 
+  it('a writer that cached the run status still writes the status another connection changed', async () => {
+    const file = freshFile();
+    const a = openSqliteStore(file);
+    const b = openSqliteStore(file);
+    await a.append(createRequest('r'));
+    await a.append({ ...nextRequest('r', 1, 1), status: 'waiting' }); // a caches 'waiting'
+    await b.append({ ...nextRequest('r', 2, 1), status: 'running' });
+    // Had a trusted its cached 'waiting', it would skip writing a status it thinks is unchanged.
+    await a.append({ ...nextRequest('r', 3, 1), status: 'waiting' });
+    expect((await b.getRun('r'))?.status).toBe('waiting');
+    await a.close();
+    await b.close();
+  });
+
+  it('an append that conflicts inside a group commit leaves the next append its true head', async () => {
+    const store = openSqliteStore(freshFile());
+    await store.append(createRequest('r'));
+    // One group: the first extends the run, the second repeats its seq and is refused.
+    const results = await Promise.allSettled([
+      store.append(nextRequest('r', 1, 1)),
+      store.append(nextRequest('r', 1, 1)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(JournalConflictError);
+    await store.append(nextRequest('r', 2, 1));
+    expect((await store.getRun('r'))?.headSeq).toBe(2);
+    expect(store.stats.transactions).toBe(3);
+    await store.close();
+  });
+
   it('close() commits appends that were still queued', async () => {
     const file = freshFile();
     const store = openSqliteStore(file);
