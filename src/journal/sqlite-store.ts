@@ -366,10 +366,10 @@ export class SqliteJournalStore implements JournalStore {
   /** run_id → run_key; cleared when a transaction rolls back (a created run may not exist). */
   readonly #keys = new Map<string, number>();
   /**
-   * run_key → the head and status this connection last wrote or read, valid while no other
-   * connection has committed (PRAGMA data_version unchanged): the optimistic-concurrency check of
-   * an append then costs no query (measured: the stateOf query added ~1.8 µs to a ~7 µs
-   * transaction). Cleared with #keys, and whenever the data version moves.
+   * run_key → the head and status this connection's last append to the run left, valid while no
+   * other connection has committed (PRAGMA data_version unchanged): the optimistic-concurrency
+   * check of the next append then costs no query (measured: the stateOf query added ~1.8 µs to a
+   * ~7 µs transaction). Cleared with #keys, and whenever the data version moves.
    */
   readonly #heads = new Map<number, { head: number; status: RunStatus }>();
   #dataVersion: number | undefined;

@@ -219,10 +219,18 @@ describe('SqliteJournalStore', () => {
     const a = openSqliteStore(file);
     const b = openSqliteStore(file);
     await a.append(createRequest('r'));
-    await a.append({ ...nextRequest('r', 1, 1), status: 'waiting' }); // a caches 'waiting'
-    await b.append({ ...nextRequest('r', 2, 1), status: 'running' });
+    await a.append({ ...nextRequest('r', 1, 1), status: 'waiting' }); // a caches head 1, 'waiting'
+    // b changes only the status: the head stays 1, so a's head check passes either way.
+    await b.append({
+      runId: 'r',
+      expectedSeq: 2,
+      batches: [],
+      blobs: [],
+      at: 3_000,
+      status: 'running',
+    });
     // Had a trusted its cached 'waiting', it would skip writing a status it thinks is unchanged.
-    await a.append({ ...nextRequest('r', 3, 1), status: 'waiting' });
+    await a.append({ ...nextRequest('r', 2, 1), status: 'waiting' });
     expect((await b.getRun('r'))?.status).toBe('waiting');
     await a.close();
     await b.close();
@@ -241,6 +249,28 @@ describe('SqliteJournalStore', () => {
     await store.append(nextRequest('r', 2, 1));
     expect((await store.getRun('r'))?.headSeq).toBe(2);
     expect(store.stats.transactions).toBe(3);
+    await store.close();
+  });
+
+  it.each([
+    ['alone, so its transaction rolls back', false],
+    ['beside another append, so its savepoint rolls back', true],
+  ])('a head written by a rolled-back appendMany is forgotten (%s)', async (_, beside) => {
+    const store = openSqliteStore(freshFile());
+    await store.append(createRequest('r'));
+    await store.append(createRequest('q'));
+    // The first request moves r's head to 1 inside the transaction, the second then conflicts:
+    // all of it rolls back, and the head must be 0 again, not the 1 the first request wrote.
+    const results = await Promise.allSettled([
+      store.appendMany([nextRequest('r', 1, 1), nextRequest('r', 1, 1)]),
+      ...(beside ? [store.append(nextRequest('q', 1, 1))] : []),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(beside ? ['rejected', 'fulfilled'] : ['rejected']);
+    const gap = await store.append(nextRequest('r', 2, 1)).catch((caught: unknown) => caught);
+    expect(gap).toBeInstanceOf(JournalConflictError);
+    expect((gap as JournalConflictError).headSeq).toBe(0);
+    await store.append(nextRequest('r', 1, 1));
+    expect((await store.getRun('r'))?.headSeq).toBe(1);
     await store.close();
   });
 
