@@ -258,6 +258,43 @@ function inCanonicalOrder(node: object): unknown {
 }
 
 /**
+ * True when canonicalJson(value) would be exactly the text `canonical` was parsed from, where
+ * `canonical` came from JSON.parse of canonical JSON (plain objects with sorted keys, no
+ * undefined). A walk that copies and sorts nothing, for a value seen before. False for anything
+ * it does not recognise (a class instance, a non-finite number, an undefined in an array), so a
+ * caller that then serialises never trusts a false match.
+ */
+export function sameAsCanonical(value: unknown, canonical: unknown): boolean {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number') return Number.isFinite(value) && value === canonical;
+    return (
+      (typeof value === 'string' || typeof value === 'boolean' || value === null) &&
+      value === canonical
+    );
+  }
+  if (canonical === null || typeof canonical !== 'object') return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(canonical) || canonical.length !== value.length) return false;
+    for (let i = 0; i < value.length; i++)
+      if (value[i] === undefined || !sameAsCanonical(value[i], canonical[i])) return false;
+    return true;
+  }
+  if (Array.isArray(canonical) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const record = value as Record<string, unknown>;
+  const other = canonical as Record<string, unknown>;
+  let defined = 0;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) return false;
+    const item = record[key];
+    if (item === undefined) continue;
+    if (!Object.hasOwn(other, key) || !sameAsCanonical(item, other[key])) return false;
+    defined++;
+  }
+  for (const key in other) if (Object.hasOwn(other, key)) defined--;
+  return defined === 0;
+}
+
+/**
  * The value as it reads back from the journal: a fresh copy with object keys in canonical order.
  * Whatever the executor acts on live must be this, not the producer's object: key order shows
  * through (`$keys`, schema error order), and replay only ever sees the journaled form.

@@ -11,10 +11,9 @@ import type {
   VoteFunctionInfo,
   WorldEvent,
 } from '../core/events.js';
-import { sha256Hex } from '../core/hash.js';
 import { parsePromptFile } from '../core/prompt-file.js';
-import { encodeEvent, rememberText } from '../core/journal-codec.js';
-import { assertJson, canonicalCopy, canonicalJson, type JsonValue } from '../core/json.js';
+import { encodeEvent } from '../core/journal-codec.js';
+import { assertJson, canonicalCopy, type JsonValue } from '../core/json.js';
 import {
   isTerminalStatus,
   type Clock,
@@ -39,6 +38,7 @@ import { ToolRegistry } from '../tools/registry.js';
 import { randomIds, systemClock } from './clock.js';
 import { RunDriver, type FaultHooks, type RunOutcome } from './driver.js';
 import { ToolHealthTable } from './health.js';
+import { specForm } from './spec-form.js';
 import type { BreakerPolicy } from '../routing/breaker.js';
 import type { EngineOptions } from '../executor/engine.js';
 import { VoteRuleError } from '../voting/errors.js';
@@ -162,23 +162,20 @@ export class Runtime {
     checkInput(spec, input);
     // In journal form (copies, keys in canonical order): the caller may go on changing its objects,
     // and the live engine must see the spec and input exactly as replay and resume will. The spec
-    // is serialised once, for its hash and for its copy.
-    const specText = canonicalJson(spec as unknown as JsonValue);
+    // is serialised once per spec object (spec-form.ts), for its hash and for its copy.
+    const form = specForm(spec);
     const voteFunctions = this.voteFunctionsFor(spec);
     for (const [name, at] of promptModelHints(spec, prompts))
       if (!this.models.get(name)) throw new ModelNotFoundError(name, at, this.models.names());
     const models = this.modelsFor(spec, prompts);
-    const journalSpec = JSON.parse(specText) as JsonValue & object;
-    // The journal writer stores the spec as this text rather than serialising it again.
-    rememberText(journalSpec, specText);
     const start: RunStartEvent = {
       type: 'run-start',
       seq: 0,
       at: this.clock.now(),
       runId: runId ?? this.ids.runId(),
       workflow: spec.name,
-      specHash: sha256Hex(specText),
-      spec: journalSpec,
+      specHash: form.hash,
+      spec: form.copy,
       input: canonicalCopy(input as JsonValue),
       prompts: canonicalCopy(prompts),
       tools: canonicalCopy(this.toolsFor(spec) as unknown as JsonValue) as unknown as Record<

@@ -2,7 +2,7 @@
 // without key lists when nothing needs reordering); whatever path it takes, its text must be the
 // RFC 8785 text a plain sorted writer produces.
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, type JsonValue } from '../../src/core/json.js';
+import { canonicalJson, sameAsCanonical, type JsonValue } from '../../src/core/json.js';
 
 /** The specification, written as plainly as possible: keys sorted by UTF-16 code units. */
 function reference(value: unknown): string {
@@ -86,5 +86,86 @@ describe('canonicalJson', () => {
       delete proto.polluted;
     }
     expect(texts).toEqual(['{"b":1,"c":2}', '{"b":1,"c":2}']);
+  });
+});
+
+/** A copy of `value` with one random change somewhere inside it (seeded). */
+function mutated(value: JsonValue, draw: () => number): JsonValue {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number') return value + 1;
+    if (typeof value === 'string') return `${value}!`;
+    return typeof value === 'boolean' ? !value : 0;
+  }
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    if (copy.length === 0 || draw() < 0.3) copy.push(null);
+    else {
+      const i = Math.floor(draw() * copy.length);
+      copy[i] = mutated(copy[i] as JsonValue, draw);
+    }
+    return copy;
+  }
+  const copy: Record<string, JsonValue> = { ...value };
+  const keys = Object.keys(copy);
+  const r = draw();
+  if (keys.length === 0 || r < 0.2) copy.added = 1;
+  else if (r < 0.4) delete copy[keys[Math.floor(draw() * keys.length)] as string];
+  else {
+    const key = keys[Math.floor(draw() * keys.length)] as string;
+    copy[key] = mutated(copy[key] as JsonValue, draw);
+  }
+  return copy;
+}
+
+describe('sameAsCanonical', () => {
+  it('agrees with comparing canonical texts on 2,000 random values and changed copies', () => {
+    const next = generator(7);
+    let state = 99;
+    const draw = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    let different = 0;
+    for (let i = 0; i < 2000; i++) {
+      const value = next();
+      const canonical = JSON.parse(canonicalJson(value)) as unknown;
+      expect(sameAsCanonical(value, canonical)).toBe(true);
+      const changed = mutated(value, draw);
+      const same = canonicalJson(changed) === canonicalJson(value);
+      if (!same) different++;
+      expect(sameAsCanonical(changed, canonical)).toBe(same);
+    }
+    expect(different).toBeGreaterThan(1500);
+  });
+
+  it('reads undefined keys and -0 as canonical JSON writes them', () => {
+    expect(sameAsCanonical({ b: 1, a: undefined }, { b: 1 })).toBe(true);
+    expect(sameAsCanonical({ n: -0 }, JSON.parse(canonicalJson({ n: -0 })))).toBe(true);
+    expect(sameAsCanonical({ b: 1 }, { b: 1, a: null })).toBe(false);
+  });
+
+  it('never matches what it does not recognise', () => {
+    for (const odd of [
+      { d: new Date(0) },
+      { n: Number.NaN },
+      { n: Infinity },
+      [undefined],
+      { f: () => 1 },
+      new (class Box {
+        x = 1;
+      })(),
+    ])
+      // Against what the native serializer would make of it: close, but never trusted.
+      expect(sameAsCanonical(odd, JSON.parse(JSON.stringify(odd)) as unknown)).toBe(false);
+  });
+
+  it('does not match an object whose key is inherited from Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      expect(sameAsCanonical({ b: 1 }, { b: 1 })).toBe(false);
+    } finally {
+      delete proto.polluted;
+    }
   });
 });
