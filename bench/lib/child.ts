@@ -67,17 +67,19 @@ export function cpuSinceUs(start: NodeJS.CpuUsage): number {
 
 /**
  * Collects garbage before a timed repetition when the child runs with --expose-gc, so one
- * repetition does not pay for the previous one's short-lived garbage; each still pays for its own,
- * and for any full collection its old garbage brings on later, as in a long-lived process.
+ * repetition does not pay for the previous one's short-lived garbage; each still pays for its own.
+ * The previous repetitions' old-generation garbage is left to V8's own full collections, which a
+ * later repetition may then pay for, as in a long-lived process.
  *
  * A minor collection (the young generation) unless the orchestrator says `--gc full`. Node 20's
- * `gc()` is a memory-reducing full collection: it also drops every hidden class no live object
- * uses, and V8 then discards the optimized code that embeds one ("weak objects" deoptimizations).
- * After it, a Switchyard 1,000-step chain deoptimized ~9 hot functions per repetition (the
- * driver's loop, the tool-call path, the engine's handlers) and ran 52 µs/step (38–74) instead
- * of 15–20 with a minor collection. A busy process does not get there: V8's own full collections
- * keep unused maps for two more cycles (--retain-maps-for-n-gc=2). (`gc({ type: 'major' })` is no
- * way out: Node 20 runs a minor collection for it.)
+ * `gc()` is a full collection that also drops every hidden class no live object uses (maps that
+ * V8's own full collections keep for a while, --retain-maps-for-n-gc), and V8 then discards the
+ * optimized code that embeds one ("weak objects" in --trace-deopt). Measured in one process on a
+ * Switchyard 1,000-step chain: after gc(), ~9 hot functions deoptimized per repetition (the
+ * driver's loop, the tool-call path, the engine's handlers) and 52 µs/step (38–74); after a minor
+ * collection none and 15–28 µs/step; with the repetitions separated instead by ordinary full
+ * collections (allocation churn: 20 of them over 13 repetitions), 8 such deoptimizations in all.
+ * (`gc({ type: 'major' })` is no way out: Node 20 runs a minor collection for it.)
  */
 export function collectGarbage(): void {
   const gc = (globalThis as { gc?: (options?: { type: 'minor' }) => void }).gc;
