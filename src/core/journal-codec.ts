@@ -23,21 +23,17 @@ export interface EncodedEvent {
 
 const NO_BLOBS: Blob[] = [];
 
-/** Canonical texts of payload values their maker already serialised (see rememberText). */
-const KNOWN_TEXTS = new WeakMap<object, string>();
+/** Canonical texts (and their sha256) of payload values their maker already serialised. */
+const KNOWN_TEXTS = new WeakMap<object, { text: string; hash: string }>();
 
 /**
  * Tells the codec the canonical JSON of a payload value that will not change (the run-start's
- * spec, parsed from that very text), so encoding its event neither serialises it again nor, when
- * it alone is over the inline limit, serialises the whole event to find that out.
+ * spec, parsed from that very text) and its sha256, so encoding its event neither serialises nor
+ * hashes it again, nor, when it alone is over the inline limit, serialises the whole event to
+ * find that out.
  */
-export function rememberText(value: object, text: string): void {
-  KNOWN_TEXTS.set(value, text);
-}
-
-function textOf(value: JsonValue): string {
-  const known = typeof value === 'object' && value !== null ? KNOWN_TEXTS.get(value) : undefined;
-  return known ?? canonicalJson(value);
+export function rememberText(value: object, text: string, hash: string): void {
+  KNOWN_TEXTS.set(value, { text, hash });
 }
 
 /**
@@ -48,7 +44,7 @@ function knownOverLimit(record: Record<string, unknown>): boolean {
   const spec = record.spec;
   if (typeof spec !== 'object' || spec === null) return false;
   const known = KNOWN_TEXTS.get(spec);
-  return known !== undefined && known.length > BODY_LIMIT;
+  return known !== undefined && known.text.length > BODY_LIMIT;
 }
 
 /**
@@ -66,9 +62,10 @@ export function encodeEvent(event: JournalEvent, full?: string): EncodedEvent {
   for (const field of PAYLOAD_FIELDS) {
     const value = slim[field];
     if (value === undefined) continue;
-    const fieldText = textOf(value);
+    const known = typeof value === 'object' && value !== null ? KNOWN_TEXTS.get(value) : undefined;
+    const fieldText = known?.text ?? canonicalJson(value);
     if (fieldText.length <= FIELD_LIMIT) continue;
-    const hash = sha256Hex(fieldText);
+    const hash = known?.hash ?? sha256Hex(fieldText);
     blobs.push({ hash, text: fieldText });
     delete slim[field];
     slim[`${field}Ref`] = hash;

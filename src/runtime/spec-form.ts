@@ -3,14 +3,14 @@ import { sha256Hex } from '../core/hash.js';
 import { rememberText } from '../core/journal-codec.js';
 import { canonicalJson, sameAsCanonical, type JsonValue } from '../core/json.js';
 
-/** A spec as a run journals it: its canonical text, that text's hash, and a copy parsed from it. */
+/** A spec as a run journals it: the hash of its canonical text, and a copy parsed from that text. */
 export interface SpecForm {
-  readonly text: string;
   readonly hash: string;
   /**
    * Shared by every run of the same spec object, as a cached plan already is (runtime.ts): read
    * only, by convention rather than Object.freeze, because the JSON Schema validator annotates
-   * output schemas in place. What a run journals is `text`, fixed whatever happens to the copy.
+   * output schemas in place. What a run journals is the text the codec was told (rememberText),
+   * fixed whatever happens to the copy.
    */
   readonly copy: JsonValue & object;
 }
@@ -29,9 +29,11 @@ export function specForm(spec: WorkflowSpec): SpecForm {
   if (known !== undefined && sameAsCanonical(spec, known.copy)) return known;
   const text = canonicalJson(spec as unknown as JsonValue);
   const copy = JSON.parse(text) as JsonValue & object;
-  // The journal writer stores the spec as this text rather than serialising it again.
-  rememberText(copy, text);
-  const form: SpecForm = { text, hash: sha256Hex(text), copy };
+  const hash = sha256Hex(text);
+  // The journal writer stores the spec as this text, under this hash, rather than serialising and
+  // hashing it again (the spec's blob ref is its hash).
+  rememberText(copy, text, hash);
+  const form: SpecForm = { hash, copy };
   FORMS.set(spec, form);
   return form;
 }

@@ -2,6 +2,7 @@
 // run-start's spec); what it stores must be exactly what it stores without being told.
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/core/events.js';
+import { hashJson } from '../../src/core/hash.js';
 import { canonicalJson, type JsonValue } from '../../src/core/json.js';
 import { encodeEvent, rememberText } from '../../src/core/journal-codec.js';
 
@@ -29,7 +30,7 @@ describe('encodeEvent with a remembered payload text', () => {
     it(`stores the same text and blobs as without it (${steps}-step spec)`, () => {
       const told = runStart(steps);
       const spec = (told as unknown as { spec: JsonValue & object }).spec;
-      rememberText(spec, canonicalJson(spec));
+      rememberText(spec, canonicalJson(spec), hashJson(spec));
       const untold = JSON.parse(JSON.stringify(told)) as JournalEvent;
       expect(encodeEvent(told)).toEqual(encodeEvent(untold));
     });
@@ -38,7 +39,7 @@ describe('encodeEvent with a remembered payload text', () => {
   it('moves a spec over the inline limit to a blob named by its hash', () => {
     const event = runStart(300);
     const spec = (event as unknown as { spec: JsonValue & object }).spec;
-    rememberText(spec, canonicalJson(spec));
+    rememberText(spec, canonicalJson(spec), hashJson(spec));
     const encoded = encodeEvent(event);
     expect(encoded.blobs).toHaveLength(1);
     expect(encoded.blobs[0]?.text).toBe(canonicalJson(spec));
