@@ -3,15 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { hashJson } from '../../src/core/hash.js';
 import type { JsonValue } from '../../src/core/json.js';
+import type { WorkflowSpec } from '../../src/core/spec.js';
 import { echoTool, expectVerified, harness, workflow } from './harness.js';
+
+/** One echo step with input { v: 1 }. */
+const echoSpec = (name: string): WorkflowSpec =>
+  workflow({ name, steps: [{ id: 'a', kind: 'tool', tool: 'echo', input: { v: 1 } }] });
 
 describe('runs of one spec object', () => {
   it('share the spec hash while the object is unchanged, and leave the object unfrozen', async () => {
     const { runtime, store } = harness({ tools: [echoTool()] });
-    const spec = workflow({
-      name: 'again',
-      steps: [{ id: 'a', kind: 'tool', tool: 'echo', input: { v: 1 } }],
-    });
+    const spec = echoSpec('again');
     const first = await runtime.start({ spec });
     const second = await runtime.start({ spec });
     expect(second.output).toEqual({ v: 1 });
@@ -27,12 +29,9 @@ describe('runs of one spec object', () => {
 
   it('run what the object says now after a change in place, journaled under its new hash', async () => {
     const { runtime, store } = harness({ tools: [echoTool()] });
-    const spec = workflow({
-      name: 'changed',
-      steps: [{ id: 'a', kind: 'tool', tool: 'echo', input: { v: 1 } }],
-    });
+    const spec = echoSpec('changed');
     const first = await runtime.start({ spec });
-    const step = spec.steps[0] as { input: { v: number; w?: string } };
+    const step = spec.steps[0] as unknown as { input: { v: number; w?: string } };
     step.input.v = 2;
     const second = await runtime.start({ spec });
     step.input.w = 'added';
