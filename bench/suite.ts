@@ -29,7 +29,14 @@ export interface Sizes {
   cmpLoopSteps: number;
   cmpFanoutRounds: number;
   cmpFanoutWidth: number;
-  /** Each comparison child: warm-up runs at a smaller size, then timed runs (median reported). */
+  /**
+   * Each comparison child: warm-up runs, then timed runs (median reported). The per-step cells
+   * measure a process that has run the workload before (a server, a worker); a fresh process is
+   * the cold-start row. Chain and fan-out warm up at their full size: their runs are short (1,000
+   * and 2,020 steps), and after one small warm-up the timed runs were mostly JIT compilation, for
+   * every engine (Switchyard fan-out 27–41 µs/step against 10–13 once warm). The loop warms up at
+   * a tenth: each timed run is 10,000 steps, long enough to amortise its own warm-up.
+   */
   cmpWarmup: number;
   cmpReps: number;
   cmpChainWarmupSteps: number;
@@ -62,11 +69,11 @@ export const FULL: Sizes = {
   cmpLoopSteps: 10_000,
   cmpFanoutRounds: 20,
   cmpFanoutWidth: 100,
-  cmpWarmup: 1,
+  cmpWarmup: 2,
   cmpReps: 3,
-  cmpChainWarmupSteps: 100,
+  cmpChainWarmupSteps: 1000,
   cmpLoopWarmupSteps: 1000,
-  cmpFanoutWarmupRounds: 2,
+  cmpFanoutWarmupRounds: 20,
   capS: 300,
   storageSmall: 1000,
   storageMedium: 10_000,

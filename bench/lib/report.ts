@@ -232,6 +232,17 @@ const COMPARISON_WORKLOADS = new Set<string>([
 ]);
 
 /** A scenario that hit its cap reads as that, with how far it got. */
+/** The size of a workload's warm-up runs ("of 1,000 steps"), from the results' sizes. */
+function warmupText(sizes: Record<string, number>, workload: string): string {
+  const [warm, unit] =
+    workload === 'chain'
+      ? [sizes.cmpChainWarmupSteps, 'steps']
+      : workload === 'loop'
+        ? [sizes.cmpLoopWarmupSteps, 'iterations']
+        : [sizes.cmpFanoutWarmupRounds, 'rounds'];
+  return warm === undefined ? '' : ` of ${fmt(warm, 0)} ${unit}`;
+}
+
 function dnfText(record: ScenarioRecord | undefined): string | undefined {
   const round = record?.rounds.find((x) => x.metrics.dnf === 1);
   if (!round) return undefined;
@@ -291,7 +302,7 @@ function comparisonTables(r: BenchResults): Table[] {
       rows,
       notes: [
         'µs/step: wall (CPU) time of one whole run over its steps, run start and end included; ' +
-          `each child does ${r.sizes.cmpWarmup ?? '?'} smaller warm-up run(s), then ` +
+          `each child does ${r.sizes.cmpWarmup ?? '?'} warm-up run(s)${warmupText(r.sizes, workload)}, then ` +
           `${r.sizes.cmpReps ?? '?'} timed run(s) on a fresh store each, and reports the median.`,
         'Switchyard / this: taken within each round, then median (min–max) over rounds; ' +
           'below 1 Switchyard is faster.',
