@@ -20,7 +20,7 @@ import { CallPrompts } from '../executor/prompt.js';
 import { sampleKey } from '../executor/vote-step.js';
 import { meteredGenerate } from '../providers/metered.js';
 import type { ModelRegistry } from '../providers/registry.js';
-import type { ToolRegistry } from '../tools/registry.js';
+import type { ToolRegistry, ToolResult } from '../tools/registry.js';
 import { checkpointState, type RunJournal } from './journal.js';
 
 export interface RunOutcome {
@@ -348,7 +348,7 @@ export class RunDriver {
   private track(
     key: string,
     timeoutAt: number | undefined,
-    run: (call: LiveCall) => Promise<void>,
+    run: (call: LiveCall) => void | Promise<void>,
     votePath?: string,
   ): void {
     const call = new LiveCall();
@@ -358,22 +358,32 @@ export class RunDriver {
     if (timeoutAt !== undefined) {
       call.cancelTimer = this.deps.clock.setTimer(timeoutAt, () => call.abort(new TimeoutSignal()));
     }
-    run(call)
-      .finally(() => {
-        call.cancelTimer?.();
-        if (this.live.get(key) === call) {
-          this.live.delete(key);
-          if (votePath !== undefined) this.forgetSample(votePath, key);
-        }
-        this.active -= 1;
-        this.wakeUp();
-      })
-      .catch((error: unknown) => {
-        // callTool/callModel turn every outcome into an event; reaching here is a bug, and a bug
-        // must stop the driver with its error rather than leave the step waiting forever.
-        this.broken ??= { error };
-        this.wakeUp();
-      });
+    const done = (): void => {
+      call.cancelTimer?.();
+      if (this.live.get(key) === call) {
+        this.live.delete(key);
+        if (votePath !== undefined) this.forgetSample(votePath, key);
+      }
+      this.active -= 1;
+      this.wakeUp();
+    };
+    // callTool/callModel turn every outcome into an event; an error reaching here is a bug, and a
+    // bug must stop the driver with its error rather than leave the step waiting forever.
+    const broke = (error: unknown): void => {
+      this.broken ??= { error };
+      this.wakeUp();
+    };
+    let running: void | Promise<void>;
+    try {
+      running = run(call);
+    } catch (error) {
+      done();
+      broke(error);
+      return;
+    }
+    // A call that finished synchronously (a tool returning a value) is done already.
+    if (running === undefined) done();
+    else running.finally(done).catch(broke);
   }
 
   /**
@@ -392,37 +402,54 @@ export class RunDriver {
     return result;
   }
 
-  private async callTool(call: ToolCallStartEvent, live: LiveCall): Promise<void> {
+  /** Synchronous when the tool returned a value and nothing needs awaiting (see toolReturned). */
+  private callTool(call: ToolCallStartEvent, live: LiveCall): void | Promise<void> {
+    const context = new CallContext(this.journal.runId, call.path, call.attempt, call.key, live);
+    const invoked = this.deps.tools.invoke(call.tool, call.input, context);
+    if (invoked instanceof Promise || live.aborted) return this.awaitTool(call, live, invoked);
+    return this.toolReturned(call, invoked);
+  }
+
+  private async awaitTool(
+    call: ToolCallStartEvent,
+    live: LiveCall,
+    invoked: ToolResult | Promise<ToolResult>,
+  ): Promise<void> {
     const { path, attempt } = call;
-    const context = new CallContext(this.journal.runId, path, attempt, call.key, live);
-    const result = await this.withDeadline(
-      this.deps.tools.invoke(call.tool, call.input, context),
-      live,
-      (at) => ({
-        type: 'tool-call-error',
-        at,
-        path,
-        attempt,
-        error: {
-          type: 'timeout',
-          message: `tool ${call.tool} did not finish before its timeout`,
-          // An unsafe tool that timed out may still have acted: only safe tools retry automatically.
-          retryable: call.safe,
-        },
-      }),
-    );
+    const result = await this.withDeadline(Promise.resolve(invoked), live, (at) => ({
+      type: 'tool-call-error',
+      at,
+      path,
+      attempt,
+      error: {
+        type: 'timeout',
+        message: `tool ${call.tool} did not finish before its timeout`,
+        // An unsafe tool that timed out may still have acted: only safe tools retry automatically.
+        retryable: call.safe,
+      },
+    }));
     if (result === ABORTED) {
       // A deadline is a failure of the tool; a cancellation says nothing about its health.
       if (live.reason instanceof TimeoutSignal)
         await this.deps.health?.report(call.tool, false, this.deps.clock.now());
       return;
     }
+    return this.toolReturned(call, result);
+  }
+
+  /** Journals a call's result; a promise only when a breaker's record must be saved first. */
+  private toolReturned(call: ToolCallStartEvent, result: ToolResult): void | Promise<void> {
     this.deps.faults?.afterEffect?.(call);
     const at = this.deps.clock.now();
     // Persisted before the result is journaled, so a run that saw the failure never outlives the
     // record of it. Undefined (no await) unless a breaker's record changed.
     const saved = this.deps.health?.report(call.tool, result.ok, at);
-    if (saved) await saved;
+    if (saved) return saved.then(() => this.pushResult(call, result, at));
+    this.pushResult(call, result, at);
+  }
+
+  private pushResult(call: ToolCallStartEvent, result: ToolResult, at: number): void {
+    const { path, attempt } = call;
     // Keys in canonical order (see sequenced).
     if (result.ok) this.push({ at, attempt, output: result.output, path, type: 'tool-call-end' });
     else this.push({ at, attempt, error: result.failure, path, type: 'tool-call-error' });
@@ -613,6 +640,10 @@ class LiveCall {
   #controller: AbortController | undefined;
   #aborted = false;
   #settle: ((value: typeof ABORTED) => void) | undefined;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
 
   get signal(): AbortSignal {
     this.#controller ??= new AbortController();

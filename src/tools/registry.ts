@@ -59,8 +59,10 @@ export class ToolRegistry {
   /**
    * Calls a tool and turns every outcome into data: invalid input, a thrown error and a non-JSON
    * result all become a Failure naming what was wrong, because a failure is journaled, not thrown.
+   * A tool whose execute returns a value (not a promise) gets its result without a promise: the
+   * driver then journals it without a round of microtasks (most no-op and pure tools are such).
    */
-  async invoke(name: string, input: JsonValue, context: ToolContext): Promise<ToolResult> {
+  invoke(name: string, input: JsonValue, context: ToolContext): ToolResult | Promise<ToolResult> {
     const entry = this.tools.get(name);
     if (!entry)
       return {
@@ -90,16 +92,35 @@ export class ToolRegistry {
     // the journal text, so a tool that changes it afterwards cannot change what later steps see.
     let raw: unknown;
     try {
-      raw = await entry.definition.execute(copyJson(input), context);
+      raw = entry.definition.execute(copyJson(input), context);
     } catch (error) {
-      return { ok: false, failure: failureFrom(error, true) };
+      return thrown(error);
     }
-    const output = raw === undefined ? null : raw;
-    try {
-      assertJson(output, '$output');
-    } catch (error) {
-      return { ok: false, failure: failureFrom(error, false) };
-    }
-    return { ok: true, output };
+    // Any thenable is awaited, as `await` would: a tool may return another library's promise.
+    if (isThenable(raw)) return Promise.resolve(raw).then(checked, thrown);
+    return checked(raw);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function thrown(error: unknown): ToolResult {
+  return { ok: false, failure: failureFrom(error, true) };
+}
+
+/** A tool's value as its result: undefined is null; anything else must be plain JSON. */
+function checked(raw: unknown): ToolResult {
+  const output = raw === undefined ? null : raw;
+  try {
+    assertJson(output, '$output');
+  } catch (error) {
+    return { ok: false, failure: failureFrom(error, false) };
+  }
+  return { ok: true, output };
 }
