@@ -184,7 +184,37 @@ export class RunDriver {
       );
       this.deps.onEvents?.(this.journal.runId, events);
       this.deps.faults?.afterAppend?.(events);
+      this.returned = [];
       for (const event of events) this.perform(event);
+      this.journalReturned();
+    }
+  }
+
+  /**
+   * Tool calls of this tick whose tool returned a value while the tick's decisions were being
+   * performed. Their results are taken only once every decision of the tick has been performed, so
+   * a cancellation among those decisions still stops a call it started (as it stops a call that is
+   * still running): the result is then dropped, not journaled after the step ended.
+   */
+  private returned: ReturnedCall[] | null = null;
+
+  private journalReturned(): void {
+    const returned = this.returned;
+    this.returned = null;
+    if (returned === null) return;
+    for (const { call, live, result } of returned) {
+      let running: Promise<void> | undefined;
+      try {
+        // Aborted meanwhile: as if the abort had won the race against a running call.
+        running = live.aborted
+          ? this.awaitTool(call, live, result)
+          : this.toolReturned(call, result);
+      } catch (error) {
+        live.finish?.();
+        this.broke(error);
+        continue;
+      }
+      this.finished(live, running);
     }
   }
 
@@ -348,7 +378,7 @@ export class RunDriver {
   private track(
     key: string,
     timeoutAt: number | undefined,
-    run: (call: LiveCall) => void | Promise<void>,
+    run: (call: LiveCall) => Promise<void> | undefined | typeof LATER,
     votePath?: string,
   ): void {
     const call = new LiveCall();
@@ -358,7 +388,7 @@ export class RunDriver {
     if (timeoutAt !== undefined) {
       call.cancelTimer = this.deps.clock.setTimer(timeoutAt, () => call.abort(new TimeoutSignal()));
     }
-    const done = (): void => {
+    call.finish = () => {
       call.cancelTimer?.();
       if (this.live.get(key) === call) {
         this.live.delete(key);
@@ -367,23 +397,31 @@ export class RunDriver {
       this.active -= 1;
       this.wakeUp();
     };
-    // callTool/callModel turn every outcome into an event; an error reaching here is a bug, and a
-    // bug must stop the driver with its error rather than leave the step waiting forever.
-    const broke = (error: unknown): void => {
-      this.broken ??= { error };
-      this.wakeUp();
-    };
-    let running: void | Promise<void>;
+    let running: Promise<void> | undefined | typeof LATER;
     try {
       running = run(call);
     } catch (error) {
-      done();
-      broke(error);
+      call.finish();
+      this.broke(error);
       return;
     }
-    // A call that finished synchronously (a tool returning a value) is done already.
-    if (running === undefined) done();
-    else running.finally(done).catch(broke);
+    if (running !== LATER) this.finished(call, running);
+  }
+
+  /** Ends a call's tracking once its result is journaled (at once when `running` is undefined). */
+  private finished(call: LiveCall, running: Promise<void> | undefined): void {
+    const finish = call.finish as () => void;
+    if (running === undefined) finish();
+    else running.finally(finish).catch((error: unknown) => this.broke(error));
+  }
+
+  /**
+   * callTool/callModel turn every outcome into an event; an error reaching here is a bug, and a bug
+   * must stop the driver with its error rather than leave the step waiting forever.
+   */
+  private broke(error: unknown): void {
+    this.broken ??= { error };
+    this.wakeUp();
   }
 
   /**
@@ -402,12 +440,20 @@ export class RunDriver {
     return result;
   }
 
-  /** Synchronous when the tool returned a value and nothing needs awaiting (see toolReturned). */
-  private callTool(call: ToolCallStartEvent, live: LiveCall): void | Promise<void> {
+  /**
+   * A tool that returned a value (not a promise) is journaled without a round of promises: at the
+   * end of the tick's perform loop (see `returned`), or at once outside it (rearm).
+   */
+  private callTool(
+    call: ToolCallStartEvent,
+    live: LiveCall,
+  ): Promise<void> | undefined | typeof LATER {
     const context = new CallContext(this.journal.runId, call.path, call.attempt, call.key, live);
-    const invoked = this.deps.tools.invoke(call.tool, call.input, context);
+    const invoked = this.deps.tools.call(call.tool, call.input, context);
     if (invoked instanceof Promise || live.aborted) return this.awaitTool(call, live, invoked);
-    return this.toolReturned(call, invoked);
+    if (this.returned === null) return this.toolReturned(call, invoked);
+    this.returned.push({ call, live, result: invoked });
+    return LATER;
   }
 
   private async awaitTool(
@@ -438,7 +484,7 @@ export class RunDriver {
   }
 
   /** Journals a call's result; a promise only when a breaker's record must be saved first. */
-  private toolReturned(call: ToolCallStartEvent, result: ToolResult): void | Promise<void> {
+  private toolReturned(call: ToolCallStartEvent, result: ToolResult): Promise<void> | undefined {
     this.deps.faults?.afterEffect?.(call);
     const at = this.deps.clock.now();
     // Persisted before the result is journaled, so a run that saw the failure never outlives the
@@ -446,6 +492,7 @@ export class RunDriver {
     const saved = this.deps.health?.report(call.tool, result.ok, at);
     if (saved) return saved.then(() => this.pushResult(call, result, at));
     this.pushResult(call, result, at);
+    return undefined;
   }
 
   private pushResult(call: ToolCallStartEvent, result: ToolResult, at: number): void {
@@ -605,6 +652,14 @@ function liveKey(path: string, sample: number | undefined): string {
 
 class TimeoutSignal extends Error {}
 const ABORTED = Symbol('aborted');
+/** A call whose result waits for the end of the tick's perform loop (RunDriver.returned). */
+const LATER = Symbol('later');
+
+interface ReturnedCall {
+  call: ToolCallStartEvent;
+  live: LiveCall;
+  result: ToolResult;
+}
 
 /**
  * What a tool is told about its call. A class, not an object literal: a literal with a getter
@@ -636,6 +691,8 @@ class CallContext implements ToolContext {
  */
 class LiveCall {
   cancelTimer?: () => void;
+  /** Ends the call's tracking (set by track): once, when its result is journaled or dropped. */
+  finish?: () => void;
   reason: unknown;
   #controller: AbortController | undefined;
   #aborted = false;

@@ -59,10 +59,17 @@ export class ToolRegistry {
   /**
    * Calls a tool and turns every outcome into data: invalid input, a thrown error and a non-JSON
    * result all become a Failure naming what was wrong, because a failure is journaled, not thrown.
-   * A tool whose execute returns a value (not a promise) gets its result without a promise: the
-   * driver then journals it without a round of microtasks (most no-op and pure tools are such).
    */
-  invoke(name: string, input: JsonValue, context: ToolContext): ToolResult | Promise<ToolResult> {
+  async invoke(name: string, input: JsonValue, context: ToolContext): Promise<ToolResult> {
+    return this.call(name, input, context);
+  }
+
+  /**
+   * invoke() without the promise when there is nothing to wait for: a tool whose execute returned
+   * a value (not a thenable), or input that failed validation, gives its ToolResult itself. The
+   * driver journals such a result without a round of microtasks (most pure tools are synchronous).
+   */
+  call(name: string, input: JsonValue, context: ToolContext): ToolResult | Promise<ToolResult> {
     const entry = this.tools.get(name);
     if (!entry)
       return {
@@ -91,23 +98,25 @@ export class ToolRegistry {
     // output is returned as is; the driver journals it and hands the engine a copy parsed back from
     // the journal text, so a tool that changes it afterwards cannot change what later steps see.
     let raw: unknown;
+    let then: unknown;
     try {
       raw = entry.definition.execute(copyJson(input), context);
+      // Any thenable is awaited, as `await` would: a tool may return another library's promise.
+      // Its `then` is read once, inside the try: a getter that throws is the tool's failure.
+      if (raw !== null && (typeof raw === 'object' || typeof raw === 'function'))
+        then = (raw as { then?: unknown }).then;
     } catch (error) {
       return thrown(error);
     }
-    // Any thenable is awaited, as `await` would: a tool may return another library's promise.
-    if (isThenable(raw)) return Promise.resolve(raw).then(checked, thrown);
-    return checked(raw);
+    if (typeof then !== 'function') return checked(raw);
+    if (raw instanceof Promise) return raw.then(checked, thrown);
+    const thenable = raw;
+    const adopt = then as (onValue: (v: unknown) => void, onError: (e: unknown) => void) => void;
+    return new Promise<unknown>((resolve, reject) => adopt.call(thenable, resolve, reject)).then(
+      checked,
+      thrown,
+    );
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function thrown(error: unknown): ToolResult {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectVerified, harness, ofType, safeTool, trace, workflow } from './harness.js';
+import type { ToolCallStartEvent } from '../../src/core/events.js';
 
 // The driver journals a tool that returned a value without awaiting it (a fast path for the
 // common synchronous tool); a promise, or another library's thenable, is awaited. All three must
@@ -71,5 +72,61 @@ describe('a tool result, whatever shape execute returned it in', () => {
     expect(JSON.stringify(value.results[3])).toMatch(/\$output\.when.*\(false\)/);
     expect(await journalOf('promise')).toEqual(value);
     expect(await journalOf('thenable')).toEqual(value);
+  });
+});
+
+describe('a call started and cancelled by the same tick', () => {
+  // z's end starts y and w in one tick; w's input cannot be resolved, so the same tick fails the
+  // run and cancels y, whose tool has already been called (its start is durable).
+  for (const shape of ['value', 'promise'] as const) {
+    it(`leaves no result after the step ended and no effect hook (${shape})`, async () => {
+      const effects: string[] = [];
+      const { runtime } = harness({
+        tools: [safeTool('ok', (input) => deliver(shape, () => input))],
+        faults: { afterEffect: (call: ToolCallStartEvent) => void effects.push(call.path) },
+      });
+      const spec = workflow({
+        name: `cancel-${shape}`,
+        steps: [
+          { id: 'z', kind: 'tool', tool: 'ok', input: { n: 1 } },
+          { id: 'y', kind: 'tool', tool: 'ok', input: { n: 2 }, after: ['z'] },
+          { id: 'w', kind: 'tool', tool: 'ok', input: { $expr: '1/0' }, after: ['z'] },
+        ],
+      });
+
+      const outcome = await runtime.start({ spec });
+
+      expect(outcome.status).toBe('failed');
+      const events = await runtime.events(outcome.runId);
+      expect(trace(events).at(-1)).toBe('run-end');
+      expect(trace(events)).toContain('tool-call-start y');
+      expect(trace(events)).not.toContain('tool-call-end y');
+      expect(effects).toEqual(['z']);
+      await expectVerified(runtime, outcome.runId);
+    });
+  }
+});
+
+describe('a tool result whose then getter throws', () => {
+  it('is the tool failing, journaled, not the driver breaking', async () => {
+    const { runtime } = harness({
+      tools: [
+        safeTool('odd', () => ({
+          get then(): never {
+            throw new Error('no then for you');
+          },
+        })),
+      ],
+    });
+    const spec = workflow({
+      name: 'odd-then',
+      steps: [{ id: 'a', kind: 'tool', tool: 'odd', onError: 'continue' }],
+    });
+
+    const outcome = await runtime.start({ spec });
+
+    expect(outcome.status).toBe('completed');
+    const [error] = ofType(await runtime.events(outcome.runId), 'tool-call-error');
+    expect(error?.error.message).toBe('no then for you');
   });
 });
