@@ -231,7 +231,6 @@ const COMPARISON_WORKLOADS = new Set<string>([
   'cold-start',
 ]);
 
-/** A scenario that hit its cap reads as that, with how far it got. */
 /** The size of a workload's warm-up runs ("of 1,000 steps"), from the results' sizes. */
 function warmupText(sizes: Record<string, number>, workload: string): string {
   const [warm, unit] =
@@ -243,6 +242,7 @@ function warmupText(sizes: Record<string, number>, workload: string): string {
   return warm === undefined ? '' : ` of ${fmt(warm, 0)} ${unit}`;
 }
 
+/** A scenario that hit its cap reads as that, with how far it got. */
 function dnfText(record: ScenarioRecord | undefined): string | undefined {
   const round = record?.rounds.find((x) => x.metrics.dnf === 1);
   if (!round) return undefined;

@@ -210,7 +210,7 @@ export class RunDriver {
           ? this.awaitTool(call, live, result)
           : this.toolReturned(call, result);
       } catch (error) {
-        live.finish?.();
+        this.finished(live, undefined);
         this.broke(error);
         continue;
       }
